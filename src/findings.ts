@@ -1,0 +1,25 @@
+export type Severity = 'error' | 'warning' | 'notice';
+
+export const SEVERITY_RANK: Record<Severity, number> = { notice: 1, warning: 2, error: 3 };
+
+/** A replacement of whole lines [startLine, endLine] of the finding's file; becomes a suggestion. */
+export interface Fix {
+  startLine: number;
+  endLine: number;
+  replacement: string;
+}
+
+export interface Finding {
+  rule: string;
+  severity: Severity;
+  path: string;
+  line: number;
+  endLine?: number;
+  column?: number;
+  /** One sentence: what happens, and why it hurts in production. */
+  message: string;
+  /** Markdown: the evidence and the safe way. */
+  detail?: string;
+  fix?: Fix;
+  source: 'rule' | 'shadow' | 'explain' | 'llm';
+}

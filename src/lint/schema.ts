@@ -1,0 +1,307 @@
+import type {
+  AlterTableCmd,
+  AlterTableStmt,
+  ColumnDef,
+  Constraint,
+  CreateEnumStmt,
+  CreateStmt,
+  IndexElem,
+  IndexStmt,
+  Node,
+  NullTest,
+  RenameStmt,
+} from '@pgsql/types';
+import { listOf, nodeOf, unwrap } from '../sql/ast.ts';
+import { columnType, qualify, qualifyParts, stringValues, type ColumnType } from '../sql/names.ts';
+import type { Statement } from '../sql/statement.ts';
+
+export interface ColumnInfo {
+  name: string;
+  type: ColumnType;
+  notNull: boolean;
+}
+
+export interface TableInfo {
+  name: string;
+  columns: Map<string, ColumnInfo>;
+  /** Id of the migration that created the table. */
+  createdIn: string;
+  partitioned: boolean;
+}
+
+export interface IndexInfo {
+  name: string;
+  table: string;
+  /** Key columns in order; expressions appear as `(expression)`. */
+  columns: string[];
+  unique: boolean;
+  partial: boolean;
+  createdIn: string;
+}
+
+export type ConstraintKind = 'check' | 'foreign' | 'unique' | 'primary' | 'exclusion';
+
+export interface ConstraintInfo {
+  name: string;
+  table: string;
+  kind: ConstraintKind;
+  columns: string[];
+  validated: boolean;
+  /** For `CHECK (col IS NOT NULL)`: the column it proves non-null. */
+  provesNotNull?: string;
+  createdIn: string;
+}
+
+/**
+ * What the statements seen so far have built: enough of the catalog for the rules to know
+ * which tables exist, what type a column had and which indexes and constraints cover what.
+ */
+export class SchemaModel {
+  readonly tables = new Map<string, TableInfo>();
+  readonly indexes = new Map<string, IndexInfo>();
+  readonly constraints = new Map<string, ConstraintInfo>();
+  readonly enums = new Map<string, string[]>();
+
+  indexOwner = (index: string): string | undefined => this.indexes.get(index)?.table;
+
+  column(table: string, column: string): ColumnInfo | undefined {
+    return this.tables.get(table)?.columns.get(column);
+  }
+
+  constraintsOf(table: string): ConstraintInfo[] {
+    return [...this.constraints.values()].filter((c) => c.table === table);
+  }
+
+  indexesOf(table: string): IndexInfo[] {
+    return [...this.indexes.values()].filter((i) => i.table === table);
+  }
+
+  apply(statement: Statement, migrationId: string): void {
+    const create = nodeOf<CreateStmt>(statement, 'CreateStmt');
+    if (create) return this.createTable(create, migrationId);
+    const index = nodeOf<IndexStmt>(statement, 'IndexStmt');
+    if (index) return this.createIndex(index, migrationId);
+    const alter = nodeOf<AlterTableStmt>(statement, 'AlterTableStmt');
+    if (alter) return this.alterTable(alter, migrationId);
+    const drop = nodeOf<Record<string, unknown>>(statement, 'DropStmt');
+    if (drop) return this.drop(drop);
+    const rename = nodeOf<RenameStmt>(statement, 'RenameStmt');
+    if (rename) return this.rename(rename);
+    const enumType = nodeOf<CreateEnumStmt>(statement, 'CreateEnumStmt');
+    if (enumType) {
+      this.enums.set(qualifyParts(stringValues(enumType.typeName)), stringValues(enumType.vals));
+      return;
+    }
+    const alterEnum = nodeOf<{ typeName?: Node[]; newVal?: string; oldVal?: string }>(statement, 'AlterEnumStmt');
+    if (alterEnum?.newVal && !alterEnum.oldVal) {
+      const name = qualifyParts(stringValues(alterEnum.typeName));
+      this.enums.set(name, [...(this.enums.get(name) ?? []), alterEnum.newVal]);
+    }
+  }
+
+  private createTable(create: CreateStmt, migrationId: string): void {
+    const name = qualify(create.relation);
+    const table: TableInfo = { name, columns: new Map(), createdIn: migrationId, partitioned: Boolean(create.partspec) };
+    this.tables.set(name, table);
+    for (const element of listOf(create.tableElts)) {
+      const column = unwrap<ColumnDef>(element, 'ColumnDef');
+      if (column) this.addColumn(table, column, migrationId);
+      const constraint = unwrap<Constraint>(element, 'Constraint');
+      if (constraint) this.addConstraint(name, constraint, [], migrationId);
+    }
+  }
+
+  private addColumn(table: TableInfo, def: ColumnDef, migrationId: string): void {
+    const name = def.colname ?? '';
+    const type = columnType(def.typeName);
+    const constraints = listOf(def.constraints).flatMap((c) => unwrap<Constraint>(c, 'Constraint') ?? []);
+    const notNull =
+      type.name.startsWith('serial') ||
+      constraints.some((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_IDENTITY');
+    table.columns.set(name, { name, type, notNull });
+    for (const constraint of constraints) this.addConstraint(table.name, constraint, [name], migrationId);
+  }
+
+  private addConstraint(table: string, c: Constraint, columnScope: string[], migrationId: string): void {
+    const keys = stringValues(c.keys);
+    const columns = keys.length ? keys : stringValues(c.fk_attrs).length ? stringValues(c.fk_attrs) : columnScope;
+    const kind = constraintKind(c.contype);
+    if (!kind) return;
+    const bare = table.split('.').at(-1) ?? table;
+    const schema = table.split('.')[0] ?? 'public';
+    const name = c.conname ?? defaultConstraintName(bare, columns, kind);
+    const info: ConstraintInfo = {
+      name,
+      table,
+      kind,
+      columns,
+      validated: !c.skip_validation,
+      provesNotNull: provenNotNullColumn(c),
+      createdIn: migrationId,
+    };
+    this.constraints.set(`${table}.${name}`, info);
+    if (kind === 'primary' || kind === 'unique' || kind === 'exclusion') {
+      const indexName = `${schema}.${c.indexname ?? name}`;
+      const existing = c.indexname ? this.indexes.get(indexName) : undefined;
+      if (existing) this.indexes.delete(indexName);
+      this.indexes.set(`${schema}.${name}`, {
+        name: `${schema}.${name}`,
+        table,
+        columns: existing?.columns ?? columns,
+        unique: kind !== 'exclusion',
+        partial: false,
+        createdIn: existing?.createdIn ?? migrationId,
+      });
+    }
+    if (kind === 'primary') {
+      for (const column of columns) {
+        const info = this.column(table, column);
+        if (info) info.notNull = true;
+      }
+    }
+  }
+
+  private createIndex(index: IndexStmt, migrationId: string): void {
+    const table = qualify(index.relation);
+    const schema = table.split('.')[0] ?? 'public';
+    const columns = listOf(index.indexParams).map((p) => {
+      const elem = unwrap<IndexElem>(p, 'IndexElem');
+      return elem?.name ?? '(expression)';
+    });
+    const bare = table.split('.').at(-1) ?? table;
+    const name = `${schema}.${index.idxname ?? `${bare}_${columns.join('_')}_idx`}`;
+    this.indexes.set(name, {
+      name,
+      table,
+      columns,
+      unique: Boolean(index.unique),
+      partial: Boolean(index.whereClause),
+      createdIn: migrationId,
+    });
+  }
+
+  private alterTable(alter: AlterTableStmt, migrationId: string): void {
+    const tableName = qualify(alter.relation);
+    for (const item of listOf(alter.cmds)) {
+      const cmd = unwrap<AlterTableCmd>(item, 'AlterTableCmd');
+      if (cmd) this.alterTableCmd(tableName, cmd, migrationId);
+    }
+  }
+
+  private alterTableCmd(tableName: string, cmd: AlterTableCmd, migrationId: string): void {
+    const table = this.tables.get(tableName);
+    const column = cmd.name ? table?.columns.get(cmd.name) : undefined;
+    switch (cmd.subtype) {
+      case 'AT_AddColumn': {
+        const def = unwrap<ColumnDef>(cmd.def, 'ColumnDef');
+        if (table && def) this.addColumn(table, def, migrationId);
+        break;
+      }
+      case 'AT_DropColumn':
+        if (cmd.name) {
+          table?.columns.delete(cmd.name);
+          for (const [key, index] of this.indexes) if (index.table === tableName && index.columns.includes(cmd.name)) this.indexes.delete(key);
+          for (const [key, c] of this.constraints) if (c.table === tableName && c.columns.includes(cmd.name)) this.constraints.delete(key);
+        }
+        break;
+      case 'AT_AlterColumnType': {
+        const def = unwrap<ColumnDef>(cmd.def, 'ColumnDef');
+        if (column && def) column.type = columnType(def.typeName);
+        break;
+      }
+      case 'AT_SetNotNull':
+        if (column) column.notNull = true;
+        break;
+      case 'AT_DropNotNull':
+        if (column) column.notNull = false;
+        break;
+      case 'AT_AddConstraint': {
+        const constraint = unwrap<Constraint>(cmd.def, 'Constraint');
+        if (constraint) this.addConstraint(tableName, constraint, [], migrationId);
+        break;
+      }
+      case 'AT_ValidateConstraint': {
+        const constraint = this.constraints.get(`${tableName}.${cmd.name}`);
+        if (constraint) constraint.validated = true;
+        break;
+      }
+      case 'AT_DropConstraint': {
+        this.constraints.delete(`${tableName}.${cmd.name}`);
+        const schema = tableName.split('.')[0] ?? 'public';
+        const index = this.indexes.get(`${schema}.${cmd.name}`);
+        if (index?.table === tableName) this.indexes.delete(`${schema}.${cmd.name}`);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  private drop(drop: Record<string, unknown>): void {
+    const names = listOf(drop.objects).map((o) => qualifyParts(stringValues(unwrap<{ items?: Node[] }>(o, 'List')?.items)));
+    for (const name of names) {
+      if (drop.removeType === 'OBJECT_TABLE') {
+        this.tables.delete(name);
+        for (const [key, index] of this.indexes) if (index.table === name) this.indexes.delete(key);
+        for (const [key, c] of this.constraints) if (c.table === name) this.constraints.delete(key);
+      } else if (drop.removeType === 'OBJECT_INDEX') {
+        this.indexes.delete(name);
+      }
+    }
+  }
+
+  private rename(rename: RenameStmt): void {
+    const target = qualify(rename.relation);
+    const schema = target.split('.')[0] ?? 'public';
+    const newName = rename.newname ?? '';
+    if (rename.renameType === 'OBJECT_TABLE') {
+      const table = this.tables.get(target);
+      if (!table) return;
+      this.tables.delete(target);
+      table.name = `${schema}.${newName}`;
+      this.tables.set(table.name, table);
+      for (const index of this.indexes.values()) if (index.table === target) index.table = table.name;
+      for (const c of this.constraints.values()) if (c.table === target) c.table = table.name;
+    } else if (rename.renameType === 'OBJECT_COLUMN' && rename.subname) {
+      const table = this.tables.get(target);
+      const column = table?.columns.get(rename.subname);
+      if (!table || !column) return;
+      table.columns.delete(rename.subname);
+      column.name = newName;
+      table.columns.set(newName, column);
+      for (const index of this.indexes.values()) if (index.table === target) index.columns = index.columns.map((c) => (c === rename.subname ? newName : c));
+    } else if (rename.renameType === 'OBJECT_INDEX') {
+      const index = this.indexes.get(target);
+      if (!index) return;
+      this.indexes.delete(target);
+      index.name = `${schema}.${newName}`;
+      this.indexes.set(index.name, index);
+    }
+  }
+}
+
+function constraintKind(contype: string | undefined): ConstraintKind | undefined {
+  switch (contype) {
+    case 'CONSTR_CHECK': return 'check';
+    case 'CONSTR_FOREIGN': return 'foreign';
+    case 'CONSTR_UNIQUE': return 'unique';
+    case 'CONSTR_PRIMARY': return 'primary';
+    case 'CONSTR_EXCLUSION': return 'exclusion';
+    default: return undefined;
+  }
+}
+
+/** The name PostgreSQL gives an unnamed constraint (ChooseConstraintName, simplified). */
+function defaultConstraintName(table: string, columns: string[], kind: ConstraintKind): string {
+  const suffix = { check: 'check', foreign: 'fkey', unique: 'key', primary: 'pkey', exclusion: 'excl' }[kind];
+  if (kind === 'primary') return `${table}_pkey`;
+  return [table, ...columns.slice(0, kind === 'check' ? 1 : columns.length), suffix].join('_');
+}
+
+function provenNotNullColumn(c: Constraint): string | undefined {
+  if (c.contype !== 'CONSTR_CHECK') return undefined;
+  const test = unwrap<NullTest>(c.raw_expr, 'NullTest');
+  if (test?.nulltesttype !== 'IS_NOT_NULL') return undefined;
+  const fields = stringValues(unwrap<{ fields?: Node[] }>(test.arg, 'ColumnRef')?.fields);
+  return fields.length === 1 ? fields[0] : undefined;
+}

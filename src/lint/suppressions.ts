@@ -1,0 +1,41 @@
+import type { SqlComment, Statement } from '../sql/statement.ts';
+
+export interface Suppression {
+  rules: string[];
+  line: number;
+  reason: string;
+  scope: 'statement' | 'file';
+}
+
+const DIRECTIVE = /db-review:(ignore-file|ignore)\s+([\w,-]+)\s*(.*)$/;
+
+/** Reads `-- db-review:ignore <rule>[,<rule>] <reason>` and `-- db-review:ignore-file <rule>`. */
+export function readSuppressions(comments: SqlComment[]): Suppression[] {
+  return comments.flatMap((comment) => {
+    const text = comment.text.replace(/^--\s*|^\/\*\s*|\s*\*\/$/g, '');
+    const match = DIRECTIVE.exec(text);
+    if (!match) return [];
+    return [{
+      scope: match[1] === 'ignore-file' ? 'file' : 'statement',
+      rules: match[2]!.split(',').filter(Boolean),
+      reason: match[3]!.trim(),
+      line: comment.line,
+    }];
+  });
+}
+
+/**
+ * The rules suppressed for a statement: by an `ignore` comment in the block of comment lines
+ * directly above it (or on its own first line), or by an `ignore-file` anywhere.
+ */
+export function suppressedRules(statement: Statement, suppressions: Suppression[]): Set<string> {
+  const commentLines = new Set(statement.comments.map((c) => c.line));
+  let top = statement.range.startLine;
+  while (commentLines.has(top - 1)) top--;
+  const rules = new Set<string>();
+  for (const s of suppressions) {
+    const applies = s.scope === 'file' || (s.line >= top && s.line <= statement.range.startLine);
+    if (applies) for (const rule of s.rules) rules.add(rule);
+  }
+  return rules;
+}

@@ -1,0 +1,74 @@
+import type { Finding, Severity } from '../findings.ts';
+import type { Conclusion, Review, ReviewedMigration } from '../review-types.ts';
+import { columnOf, endLineOf, ruleMeta, sortFindings } from './common.ts';
+import type { ReportOptions } from './types.ts';
+
+/** The shape of `db-review check --format json`. Keys appear in this order. */
+export interface JsonReport {
+  /** db-review's version. */
+  version: string;
+  postgresVersion: number;
+  conclusion: Conclusion;
+  failOn: Severity | 'never';
+  counts: Record<Severity, number>;
+  migrations: ReviewedMigration[];
+  findings: JsonFinding[];
+}
+
+/** A finding with every key present: absent optional values are `null`, positions resolved. */
+export interface JsonFinding {
+  rule: string;
+  severity: Severity;
+  path: string;
+  line: number;
+  /** Defaults to `line`. */
+  endLine: number;
+  /** 1-based; defaults to 1. */
+  column: number;
+  message: string;
+  detail: string | null;
+  fix: { startLine: number; endLine: number; replacement: string } | null;
+  source: Finding['source'];
+  /** From the rule registry, `null` when unknown. */
+  helpUri: string | null;
+}
+
+export function toJsonReport(review: Review, options: ReportOptions): JsonReport {
+  return {
+    version: options.toolVersion,
+    postgresVersion: review.postgresVersion,
+    conclusion: review.conclusion,
+    failOn: review.failOn,
+    counts: {
+      error: review.counts.error,
+      warning: review.counts.warning,
+      notice: review.counts.notice,
+    },
+    migrations: review.migrations.map((m) => ({
+      id: m.id,
+      path: m.path,
+      framework: m.framework,
+      statements: m.statements,
+    })),
+    findings: sortFindings(review.findings).map((f) => ({
+      rule: f.rule,
+      severity: f.severity,
+      path: f.path,
+      line: f.line,
+      endLine: endLineOf(f),
+      column: columnOf(f),
+      message: f.message,
+      detail: f.detail ?? null,
+      fix: f.fix
+        ? { startLine: f.fix.startLine, endLine: f.fix.endLine, replacement: f.fix.replacement }
+        : null,
+      source: f.source,
+      helpUri: ruleMeta(options.rulesMeta, f.rule)?.helpUri ?? null,
+    })),
+  };
+}
+
+/** Pretty-printed (2 spaces) JSON with a stable key order; ends with a newline. */
+export function formatJson(review: Review, options: ReportOptions): string {
+  return JSON.stringify(toJsonReport(review, options), null, 2) + '\n';
+}

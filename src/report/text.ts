@@ -1,0 +1,86 @@
+import { styleText } from 'node:util';
+import type { Severity } from '../findings.ts';
+import type { Review } from '../review-types.ts';
+import { columnOf, countsPhrase, failHint, groupByFile, plural, totalCount } from './common.ts';
+import type { ReportOptions } from './types.ts';
+
+type Style = Parameters<typeof styleText>[0];
+type SingleStyle = Exclude<Style, readonly unknown[]>;
+
+const SEVERITY_STYLE: Record<Severity, SingleStyle> = { error: 'red', warning: 'yellow', notice: 'cyan' };
+
+/**
+ * Whether to colour output written to `stream`: only a TTY, and never when NO_COLOR is set to a
+ * non-empty value (https://no-color.org) or TERM is "dumb". FORCE_COLOR forces colour on (any
+ * value but "0"/"false") or off ("0"/"false"), whatever the stream and NO_COLOR.
+ */
+export function shouldColor(
+  stream: Pick<NodeJS.WriteStream, 'isTTY'>,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false';
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.TERM === 'dumb') return false;
+  return stream.isTTY === true;
+}
+
+/**
+ * Terminal report: findings grouped by file and sorted by line, columns aligned within each
+ * file, then a summary line. Ends with a newline. No escape codes unless `options.color`.
+ */
+export function formatText(review: Review, options: ReportOptions): string {
+  const paint = (style: Style, text: string): string =>
+    options.color && text !== '' ? styleText(style, text, { validateStream: false }) : text;
+
+  const lines: string[] = [];
+  for (const group of groupByFile(review.findings)) {
+    const rows = group.findings.map((f) => ({
+      finding: f,
+      position: `${f.line}:${columnOf(f)}`,
+      message: oneLine(f.message),
+    }));
+    const positionWidth = Math.max(...rows.map((r) => r.position.length));
+    const severityWidth = Math.max(...rows.map((r) => r.finding.severity.length));
+    const ruleWidth = Math.max(...rows.map((r) => r.finding.rule.length));
+
+    lines.push(paint('underline', group.path));
+    for (const row of rows) {
+      const { severity, rule } = row.finding;
+      lines.push(
+        '  ' +
+          paint('dim', row.position.padStart(positionWidth)) +
+          '  ' +
+          paint(SEVERITY_STYLE[severity], severity) +
+          ' '.repeat(severityWidth - severity.length) +
+          '  ' +
+          paint('dim', rule) +
+          ' '.repeat(ruleWidth - rule.length) +
+          '  ' +
+          row.message,
+      );
+    }
+    lines.push('');
+  }
+
+  lines.push(summaryLine(review, paint));
+  return lines.join('\n') + '\n';
+}
+
+function summaryLine(review: Review, paint: (style: Style, text: string) => string): string {
+  const hint = failHint(review);
+  const suffix = hint ? ` (${hint})` : '';
+  if (totalCount(review.counts) === 0) {
+    const text = `✔ no findings in ${plural(review.migrations.length, 'migration')}`;
+    return paint(review.conclusion === 'failure' ? 'red' : 'green', text) + suffix;
+  }
+  const worst: Severity =
+    review.counts.error > 0 ? 'error' : review.counts.warning > 0 ? 'warning' : 'notice';
+  const text = `✖ ${countsPhrase(review.counts)}`;
+  return paint(['bold', SEVERITY_STYLE[worst]], text) + suffix;
+}
+
+/** A terminal row holds one line: line breaks and tabs become spaces. */
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').replace(/\t/g, ' ').trim();
+}
