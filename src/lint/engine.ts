@@ -7,7 +7,7 @@ import { qualify } from '../sql/names.ts';
 import type { ParsedSection } from '../sql/parse.ts';
 import type { Statement } from '../sql/statement.ts';
 import type { Rule, RuleContext, RuleReport } from './rule.ts';
-import { SchemaModel } from './schema.ts';
+import { constraintName, SchemaModel } from './schema.ts';
 import { readSuppressions, suppressedRules, type Suppression } from './suppressions.ts';
 import { TransactionTracker } from './transaction.ts';
 import { effectiveTransactionMode } from './transaction-mode.ts';
@@ -69,6 +69,7 @@ function lintMigration(
     if (createdIn === migration.id) return false;
     return !(options.newObjects === 'change' && reviewedIds.has(createdIn));
   };
+  const seen = new Set<string>();
   let topIndex = -1;
   for (const statement of parsed.statements) {
     if (!statement.embeddedIn) topIndex++;
@@ -86,9 +87,10 @@ function lintMigration(
         locks,
         isExisting,
         tableRows: options.tableRows ?? (() => undefined),
+        once: () => false,
       };
       const rules = options.rules.filter((r) => !inFunctionBody || r.scope === 'definition');
-      findings.push(...runRules(rules, statement, context, migration, suppressions));
+      findings.push(...runRules(rules, statement, context, migration, suppressions, seen));
     }
     if (inFunctionBody) continue;
     if (!statement.embeddedIn) {
@@ -105,12 +107,19 @@ function runRules(
   context: RuleContext,
   migration: Migration,
   suppressions: Suppression[],
+  seen: Set<string>,
 ): Finding[] {
   const suppressed = suppressedRules(statement, suppressions);
   const findings: Finding[] = [];
   for (const rule of rules) {
     if (suppressed.has(rule.id)) continue;
-    const result = rule.check(statement, context);
+    const once = (key: string): boolean => {
+      const scoped = `${rule.id}:${key}`;
+      if (seen.has(scoped)) return false;
+      seen.add(scoped);
+      return true;
+    };
+    const result = rule.check(statement, { ...context, once });
     const reports: RuleReport[] = result === undefined ? [] : Array.isArray(result) ? result : [result];
     for (const report of reports) {
       findings.push({
@@ -138,8 +147,8 @@ function transactionExtras(statement: Statement): { notValid?: string[]; enumVal
     const notValid = listOf(alter.cmds).flatMap((item) => {
       const cmd = unwrap<AlterTableCmd>(item, 'AlterTableCmd');
       const constraint = unwrap<Constraint>(cmd?.def, 'Constraint');
-      return cmd?.subtype === 'AT_AddConstraint' && constraint?.skip_validation && constraint.conname
-        ? [`${table}.${constraint.conname}`]
+      return cmd?.subtype === 'AT_AddConstraint' && constraint?.skip_validation
+        ? [`${table}.${constraintName(table, constraint, [])}`]
         : [];
     });
     return { notValid };

@@ -38,6 +38,8 @@ export interface RuleContext {
   isExisting(table: string): boolean;
   /** Row count from the config's size hints, when given. */
   tableRows(table: string): number | undefined;
+  /** True the first time a rule asks for `key` in this migration: for findings reported once per migration. */
+  once(key: string): boolean;
 }
 
 /** An example the shared rule test runs: a bad one must fire, a good one must not. */

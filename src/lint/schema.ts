@@ -123,13 +123,11 @@ export class SchemaModel {
   }
 
   private addConstraint(table: string, c: Constraint, columnScope: string[], migrationId: string): void {
-    const keys = stringValues(c.keys);
-    const columns = keys.length ? keys : stringValues(c.fk_attrs).length ? stringValues(c.fk_attrs) : columnScope;
+    const columns = constraintColumns(c, columnScope);
     const kind = constraintKind(c.contype);
     if (!kind) return;
-    const bare = table.split('.').at(-1) ?? table;
     const schema = table.split('.')[0] ?? 'public';
-    const name = c.conname ?? defaultConstraintName(bare, columns, kind);
+    const name = constraintName(table, c, columnScope);
     const info: ConstraintInfo = {
       name,
       table,
@@ -280,7 +278,21 @@ export class SchemaModel {
   }
 }
 
-function constraintKind(contype: string | undefined): ConstraintKind | undefined {
+function constraintColumns(c: Constraint, columnScope: string[]): string[] {
+  const keys = stringValues(c.keys);
+  if (keys.length) return keys;
+  const fkColumns = stringValues(c.fk_attrs);
+  return fkColumns.length ? fkColumns : columnScope;
+}
+
+/** The constraint's name: its own, or the one PostgreSQL would choose for it. */
+export function constraintName(table: string, c: Constraint, columnScope: string[]): string {
+  if (c.conname) return c.conname;
+  const kind = constraintKind(c.contype) ?? 'check';
+  return defaultConstraintName(table.split('.').at(-1) ?? table, constraintColumns(c, columnScope), kind);
+}
+
+export function constraintKind(contype: string | undefined): ConstraintKind | undefined {
   switch (contype) {
     case 'CONSTR_CHECK': return 'check';
     case 'CONSTR_FOREIGN': return 'foreign';

@@ -5,7 +5,7 @@ import type { Statement } from './statement.ts';
  * Why PostgreSQL refuses to run the statement inside a transaction block
  * (PreventInTransactionBlock), or undefined when it may.
  */
-export function cannotRunInTransaction(statement: Statement, pgVersion = 18): string | undefined {
+export function cannotRunInTransaction(statement: Statement): string | undefined {
   const index = nodeOf<{ concurrent?: boolean }>(statement, 'IndexStmt');
   if (index?.concurrent) return 'CREATE INDEX CONCURRENTLY';
   const drop = nodeOf<{ concurrent?: boolean }>(statement, 'DropStmt');
@@ -20,7 +20,5 @@ export function cannotRunInTransaction(statement: Statement, pgVersion = 18): st
   if (nodeOf(statement, 'CreateTableSpaceStmt')) return 'CREATE TABLESPACE';
   const alterTable = nodeOf<{ cmds?: unknown[] }>(statement, 'AlterTableStmt');
   if (alterTable && JSON.stringify(alterTable.cmds ?? []).includes('"concurrent":true')) return 'DETACH PARTITION CONCURRENTLY';
-  const alterEnum = nodeOf<{ newVal?: string; oldVal?: string }>(statement, 'AlterEnumStmt');
-  if (alterEnum?.newVal && !alterEnum.oldVal && pgVersion < 12) return 'ALTER TYPE ... ADD VALUE (before PostgreSQL 12)';
   return undefined;
 }
