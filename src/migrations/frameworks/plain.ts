@@ -7,6 +7,10 @@ import type { DetectInput, FrameworkModule, LoadInput } from './framework.ts';
  * (`2_x.sql` before `10_x.sql`), each statement autocommitting.
  */
 
+function idOf(path: string): string {
+  return baseOf(path).slice(0, -'.sql'.length);
+}
+
 function all({ files }: DetectInput): string[] {
   return files.map((f) => f.path);
 }
@@ -22,10 +26,11 @@ export const plain: FrameworkModule = {
     if (multi) warnings.push(multi);
     const migrations: Migration[] = [];
     for (const [, dirFiles] of groups) {
-      const sorted = [...dirFiles].sort((a, b) => compareNatural(baseOf(a.path), baseOf(b.path)));
+      // Compare names without `.sql`, as `ls -v` does, so that `1_x.sql` comes before `1_x9.sql`.
+      const sorted = [...dirFiles].sort((a, b) => compareNatural(idOf(a.path), idOf(b.path)));
       for (const file of sorted) {
         migrations.push({
-          id: baseOf(file.path).slice(0, -'.sql'.length),
+          id: idOf(file.path),
           framework: 'plain',
           path: file.path,
           up: sectionOf(file.text),
