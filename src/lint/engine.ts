@@ -6,8 +6,10 @@ import { locksTaken, type LockRequest } from '../sql/locks.ts';
 import { qualify } from '../sql/names.ts';
 import type { ParsedSection } from '../sql/parse.ts';
 import type { Statement } from '../sql/statement.ts';
+import { ENGINE_FINDINGS } from './engine-findings.ts';
 import type { Rule, RuleContext, RuleReport } from './rule.ts';
-import { constraintName, SchemaModel } from './schema.ts';
+import { pgConstraintName } from './constraint-names.ts';
+import { SchemaModel } from './schema.ts';
 import { readSuppressions, suppressedRules, type Suppression } from './suppressions.ts';
 import { TransactionTracker } from './transaction.ts';
 import { effectiveTransactionMode } from './transaction-mode.ts';
@@ -28,10 +30,9 @@ export interface LintOptions {
    */
   newObjects: 'migration' | 'change';
   tableRows?: (table: string) => number | undefined;
+  /** Rule ids a suppression may name (rules turned off included); defaults to the rules run. */
+  knownRuleIds?: string[];
 }
-
-/** Ids of findings the engine itself produces, valid in suppressions like rule ids. */
-export const ENGINE_RULES = ['parse-error', 'unknown-suppression'] as const;
 
 export function lint(migrations: ParsedMigration[], options: LintOptions): Finding[] {
   const finalSchema = new SchemaModel();
@@ -39,7 +40,10 @@ export function lint(migrations: ParsedMigration[], options: LintOptions): Findi
     for (const statement of executed(parsed.statements)) finalSchema.apply(statement, parsed.migration.id);
   }
   const reviewedIds = new Set(migrations.filter((m) => m.reviewed).map((m) => m.migration.id));
-  const knownIds = new Set<string>([...options.rules.map((r) => r.id), ...ENGINE_RULES]);
+  const knownIds = new Set<string>([
+    ...(options.knownRuleIds ?? options.rules.map((r) => r.id)),
+    ...ENGINE_FINDINGS.map((f) => f.id),
+  ]);
   const schema = new SchemaModel();
   const findings: Finding[] = [];
   for (const parsed of migrations) {
@@ -94,7 +98,7 @@ function lintMigration(
     }
     if (inFunctionBody) continue;
     if (!statement.embeddedIn) {
-      tracker.after(statement, locks.filter((l) => isExisting(l.table)), transactionExtras(statement));
+      tracker.after(statement, locks.filter((l) => isExisting(l.table)), transactionExtras(statement, schema));
     }
     schema.apply(statement, migration.id);
   }
@@ -140,7 +144,7 @@ function runRules(
   return findings;
 }
 
-function transactionExtras(statement: Statement): { notValid?: string[]; enumValues?: string[] } {
+function transactionExtras(statement: Statement, schema: SchemaModel): { notValid?: string[]; enumValues?: string[] } {
   const alter = nodeOf<AlterTableStmt>(statement, 'AlterTableStmt');
   if (alter) {
     const table = qualify(alter.relation);
@@ -148,7 +152,7 @@ function transactionExtras(statement: Statement): { notValid?: string[]; enumVal
       const cmd = unwrap<AlterTableCmd>(item, 'AlterTableCmd');
       const constraint = unwrap<Constraint>(cmd?.def, 'Constraint');
       return cmd?.subtype === 'AT_AddConstraint' && constraint?.skip_validation
-        ? [`${table}.${constraintName(table, constraint, [])}`]
+        ? [`${table}.${pgConstraintName(table, constraint, schema).name}`]
         : [];
     });
     return { notValid };

@@ -9,9 +9,11 @@ import type {
   IndexStmt,
   Node,
   NullTest,
+  RangeVar,
   RenameStmt,
 } from '@pgsql/types';
 import { listOf, nodeOf, unwrap } from '../sql/ast.ts';
+import { pgConstraintName, type NamesInUse } from './constraint-names.ts';
 import { columnType, qualify, qualifyParts, stringValues, type ColumnType } from '../sql/names.ts';
 import type { Statement } from '../sql/statement.ts';
 
@@ -56,13 +58,23 @@ export interface ConstraintInfo {
  * What the statements seen so far have built: enough of the catalog for the rules to know
  * which tables exist, what type a column had and which indexes and constraints cover what.
  */
-export class SchemaModel {
+export class SchemaModel implements NamesInUse {
   readonly tables = new Map<string, TableInfo>();
   readonly indexes = new Map<string, IndexInfo>();
   readonly constraints = new Map<string, ConstraintInfo>();
   readonly enums = new Map<string, string[]>();
 
   indexOwner = (index: string): string | undefined => this.indexes.get(index)?.table;
+
+  constraint(schema: string, name: string): boolean {
+    for (const c of this.constraints.values()) if (c.name === name && c.table.startsWith(`${schema}.`)) return true;
+    return false;
+  }
+
+  relation(schema: string, name: string): boolean {
+    const qualified = `${schema}.${name}`;
+    return this.tables.has(qualified) || this.indexes.has(qualified) || this.constraint(schema, name);
+  }
 
   column(table: string, column: string): ColumnInfo | undefined {
     return this.tables.get(table)?.columns.get(column);
@@ -79,6 +91,9 @@ export class SchemaModel {
   apply(statement: Statement, migrationId: string): void {
     const create = nodeOf<CreateStmt>(statement, 'CreateStmt');
     if (create) return this.createTable(create, migrationId);
+    const into = nodeOf<{ into?: { rel?: RangeVar } }>(statement, 'CreateTableAsStmt')?.into
+      ?? nodeOf<{ intoClause?: { rel?: RangeVar } }>(statement, 'SelectStmt')?.intoClause;
+    if (into?.rel) return this.createTableFromQuery(into.rel, migrationId);
     const index = nodeOf<IndexStmt>(statement, 'IndexStmt');
     if (index) return this.createIndex(index, migrationId);
     const alter = nodeOf<AlterTableStmt>(statement, 'AlterTableStmt');
@@ -111,6 +126,12 @@ export class SchemaModel {
     }
   }
 
+  /** CREATE TABLE AS, SELECT INTO, CREATE MATERIALIZED VIEW: a new relation whose columns the query decides. */
+  private createTableFromQuery(relation: RangeVar, migrationId: string): void {
+    const name = qualify(relation);
+    this.tables.set(name, { name, columns: new Map(), createdIn: migrationId, partitioned: false });
+  }
+
   private addColumn(table: TableInfo, def: ColumnDef, migrationId: string): void {
     const name = def.colname ?? '';
     const type = columnType(def.typeName);
@@ -123,11 +144,12 @@ export class SchemaModel {
   }
 
   private addConstraint(table: string, c: Constraint, columnScope: string[], migrationId: string): void {
-    const columns = constraintColumns(c, columnScope);
     const kind = constraintKind(c.contype);
     if (!kind) return;
+    const scoped = withColumnScope(c, columnScope);
+    const columns = constraintColumns(scoped);
     const schema = table.split('.')[0] ?? 'public';
-    const name = constraintName(table, c, columnScope);
+    const name = pgConstraintName(table, scoped, this).name;
     const info: ConstraintInfo = {
       name,
       table,
@@ -278,18 +300,18 @@ export class SchemaModel {
   }
 }
 
-function constraintColumns(c: Constraint, columnScope: string[]): string[] {
+function constraintColumns(c: Constraint): string[] {
   const keys = stringValues(c.keys);
-  if (keys.length) return keys;
-  const fkColumns = stringValues(c.fk_attrs);
-  return fkColumns.length ? fkColumns : columnScope;
+  return keys.length ? keys : stringValues(c.fk_attrs);
 }
 
-/** The constraint's name: its own, or the one PostgreSQL would choose for it. */
-export function constraintName(table: string, c: Constraint, columnScope: string[]): string {
-  if (c.conname) return c.conname;
-  const kind = constraintKind(c.contype) ?? 'check';
-  return defaultConstraintName(table.split('.').at(-1) ?? table, constraintColumns(c, columnScope), kind);
+/** A column constraint (`a int REFERENCES b`) names its column only by where it stands: make it explicit. */
+export function withColumnScope(c: Constraint, columnScope: string[]): Constraint {
+  if (columnScope.length === 0 || constraintColumns(c).length > 0) return c;
+  const columns = columnScope.map((name) => ({ String: { sval: name } }));
+  if (c.contype === 'CONSTR_FOREIGN') return { ...c, fk_attrs: columns };
+  if (c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE') return { ...c, keys: columns };
+  return c;
 }
 
 export function constraintKind(contype: string | undefined): ConstraintKind | undefined {
@@ -301,13 +323,6 @@ export function constraintKind(contype: string | undefined): ConstraintKind | un
     case 'CONSTR_EXCLUSION': return 'exclusion';
     default: return undefined;
   }
-}
-
-/** The name PostgreSQL gives an unnamed constraint (ChooseConstraintName, simplified). */
-function defaultConstraintName(table: string, columns: string[], kind: ConstraintKind): string {
-  const suffix = { check: 'check', foreign: 'fkey', unique: 'key', primary: 'pkey', exclusion: 'excl' }[kind];
-  if (kind === 'primary') return `${table}_pkey`;
-  return [table, ...columns.slice(0, kind === 'check' ? 1 : columns.length), suffix].join('_');
 }
 
 function provenNotNullColumn(c: Constraint): string | undefined {

@@ -17,7 +17,7 @@ export interface TransactionView {
   inTransaction: boolean;
   /** The block was opened by a BEGIN in the file rather than by the runner. */
   explicit: boolean;
-  /** The runner itself wraps the file in BEGIN ... COMMIT. */
+  /** The runner's own BEGIN ... COMMIT around the file is still open (no COMMIT in the file ended it). */
   runnerManaged: boolean;
   /** Locks on existing tables taken by earlier statements of this transaction, still held. */
   held: HeldLock[];
@@ -42,7 +42,7 @@ export class TransactionTracker {
   private localStatementTimeout = false;
   private notValid = new Set<string>();
   private enumValues = new Set<string>();
-  private readonly runnerManaged: boolean;
+  private runnerManaged: boolean;
 
   constructor(
     private readonly mode: TransactionMode,
@@ -95,6 +95,7 @@ export class TransactionTracker {
       case 'TRANS_STMT_ROLLBACK':
       case 'TRANS_STMT_PREPARE':
         this.endTransaction();
+        this.runnerManaged = false;
         // In one multi-statement query, what follows a COMMIT runs in a new implicit block.
         this.inTransaction = this.mode === 'implicit';
         break;
@@ -119,6 +120,8 @@ export class TransactionTracker {
       this.setting(set.name, enabled, Boolean(set.is_local));
       return;
     }
+    // set_config('lock_timeout', ...) is called from a SELECT; other statements cannot set it.
+    if (statement.kind !== 'SelectStmt') return;
     visit(statement.ast, (kind, value) => {
       if (kind !== 'FuncCall') return;
       const name = ((value.funcname as Node[] | undefined) ?? []).map((n) => (n as { String?: { sval?: string } }).String?.sval).at(-1);
@@ -131,6 +134,8 @@ export class TransactionTracker {
   }
 
   private setting(name: string | undefined, enabled: boolean, local: boolean): void {
+    // SET LOCAL outside a transaction block only warns, and changes nothing.
+    if (local && !this.inTransaction) return;
     if (name === 'lock_timeout') {
       if (local) this.localLockTimeout = enabled;
       else this.sessionLockTimeout = enabled;

@@ -1,5 +1,6 @@
 import type { AlterTableCmd, AlterTableStmt, Constraint, Node } from '@pgsql/types';
 import type { LockMode } from './lock-modes.ts';
+import { isOptionOn } from './non-transactional.ts';
 import { qualify, qualifyParts, stringValues } from './names.ts';
 import type { Statement } from './statement.ts';
 
@@ -197,7 +198,7 @@ function renameLocks(node: Record<string, unknown>, indexOwner: IndexOwner): Loc
 }
 
 function reindexLocks(node: Record<string, unknown>, indexOwner: IndexOwner): LockRequest[] {
-  const concurrent = optionNames(node.params).includes('concurrently');
+  const concurrent = isOptionOn(node.params as Node[] | undefined, 'concurrently');
   const mode: LockMode = concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'SHARE';
   const relation = qualify(node.relation as never);
   if (node.kind === 'REINDEX_OBJECT_INDEX') {

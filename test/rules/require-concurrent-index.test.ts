@@ -35,3 +35,17 @@ describe('require-concurrent-index', () => {
     expect(findings.map((f) => [f.rule, f.line])).toEqual([['unknown-suppression', 3]]);
   });
 });
+
+describe('require-concurrent-index on relations made from a query', () => {
+  it('ignores indexes on a temp table, a CREATE TABLE AS or a materialized view made in the same migration', async () => {
+    const sql = [
+      'CREATE TEMP TABLE map ON COMMIT DROP AS SELECT id FROM orders;',
+      'CREATE UNIQUE INDEX ON map (id);',
+      'CREATE MATERIALIZED VIEW totals AS SELECT user_id, sum(amount) FROM orders GROUP BY user_id;',
+      'CREATE UNIQUE INDEX ON totals (user_id);',
+      'SELECT id INTO TEMP picked FROM users;',
+      'CREATE INDEX ON picked (id);',
+    ].join('\n');
+    expect(await lintSql(sql, { rules })).toEqual([]);
+  });
+});

@@ -1,0 +1,99 @@
+import { allRules } from '../rules/index.ts';
+import { tableRows, type Config } from './config/index.ts';
+import type { Finding } from './findings.ts';
+import { lint, type ParsedMigration } from './lint/engine.ts';
+import { discoverMigrations } from './migrations/discover.ts';
+import type { Framework, Migration } from './migrations/types.ts';
+import type { Review } from './review-types.ts';
+import { buildReview } from './review.ts';
+import type { ChangedFiles, ChangeSource } from './source/source.ts';
+import { loadParser } from './sql/libpg.ts';
+import { parseSection } from './sql/parse.ts';
+
+export interface PipelineResult {
+  review: Review;
+  framework: Framework;
+  /** Things the user should know that are not findings: discovery oddities, deleted migrations. */
+  notes: string[];
+}
+
+/** Collects the migrations a source holds, parses and lints them, and builds the review. */
+export async function reviewSource(source: ChangeSource, config: Config): Promise<PipelineResult> {
+  await loadParser();
+  const [files, changed] = await Promise.all([source.files(), source.changed()]);
+  const discovery = await discoverMigrations(files, {
+    framework: config.migrations.framework,
+    globs: config.migrations.paths,
+  });
+  const pgVersion = config.postgres.version;
+  const rules = allRules.filter((rule) => config.rules[rule.id] !== 'off');
+  const isReviewed = (m: Migration): boolean => !changed || changed.paths.has(m.path);
+  const parsed = discovery.migrations.map((m): ParsedMigration => ({ migration: m, reviewed: isReviewed(m), ...parseUp(m) }));
+  const findings: Finding[] = [
+    ...lint(parsed, {
+      rules,
+      knownRuleIds: allRules.map((rule) => rule.id),
+      pgVersion,
+      newObjects: changed ? 'change' : 'migration',
+      tableRows: (table) => {
+        const [schema, name] = table.split('.');
+        return tableRows(config, name ?? table, schema);
+      },
+    }),
+    ...unreadable(discovery.migrations.filter(isReviewed)),
+    ...(changed ? editedMigrations(discovery.migrations, changed) : []),
+  ];
+  const reviewed = parsed
+    .filter((p) => p.reviewed)
+    .map((p) => ({
+      id: p.migration.id,
+      path: p.migration.path,
+      framework: p.migration.framework,
+      statements: p.statements.filter((s) => !s.embeddedIn).length,
+    }));
+  const notes = [...discovery.warnings, ...deletedMigrations(changed)];
+  return { review: buildReview(findings, reviewed, config, pgVersion), framework: discovery.framework, notes };
+}
+
+function parseUp(migration: Migration): Omit<ParsedMigration, 'migration' | 'reviewed'> {
+  if (isBinary(migration.up.sql)) return { statements: [], comments: [], problems: [] };
+  return parseSection(migration.up, migration.path);
+}
+
+function isBinary(text: string): boolean {
+  return text.includes('\0');
+}
+
+function unreadable(migrations: Migration[]): Finding[] {
+  return migrations.filter((m) => isBinary(m.up.sql)).map((m) => ({
+    rule: 'file-not-analysed',
+    severity: 'warning',
+    path: m.path,
+    line: 1,
+    message: 'This migration holds binary data (NUL bytes), not SQL text: it was not analysed.',
+    source: 'rule',
+  }));
+}
+
+function editedMigrations(migrations: Migration[], changed: ChangedFiles): Finding[] {
+  return migrations.filter((m) => changed.modified.has(m.path)).map((m) => ({
+    rule: 'modified-applied-migration',
+    severity: 'warning',
+    path: m.path,
+    line: 1,
+    message: `\`${m.id}\` already exists on the base branch: databases that applied it never run this edit (${editEffect(m.framework)}). Put the change in a new migration.`,
+    source: 'rule',
+  }));
+}
+
+function editEffect(framework: Framework): string {
+  if (framework === 'prisma') return 'Prisma reports a checksum mismatch and `migrate deploy` stops';
+  if (framework === 'flyway') return 'Flyway validation fails on the changed checksum';
+  return `${framework === 'plain' ? 'the runner' : framework} skips migrations it has recorded as applied`;
+}
+
+function deletedMigrations(changed: ChangedFiles | undefined): string[] {
+  return (changed?.deleted ?? [])
+    .filter((path) => path.endsWith('.sql'))
+    .map((path) => `${path} was deleted: databases that applied it keep its changes, and a fresh database no longer gets them`);
+}

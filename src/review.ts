@@ -1,0 +1,53 @@
+import type { Config } from './config/index.ts';
+import { SEVERITY_RANK, type Finding, type Severity } from './findings.ts';
+import type { Conclusion, Review, ReviewedMigration } from './review-types.ts';
+
+/**
+ * Applies the config's severities, merges duplicates, sorts, and decides the conclusion:
+ * from the severities and `fail_on` only.
+ */
+export function buildReview(findings: Finding[], migrations: ReviewedMigration[], config: Config, postgresVersion: number): Review {
+  const kept = dedupe(findings.flatMap((finding) => configured(finding, config))).sort(compareFindings);
+  const counts: Record<Severity, number> = { error: 0, warning: 0, notice: 0 };
+  for (const finding of kept) counts[finding.severity]++;
+  return {
+    findings: kept,
+    conclusion: conclude(kept, migrations, config.fail_on),
+    failOn: config.fail_on,
+    counts,
+    migrations,
+    postgresVersion,
+  };
+}
+
+function configured(finding: Finding, config: Config): Finding[] {
+  const setting = config.rules[finding.rule];
+  if (setting === 'off') return [];
+  return [setting ? { ...finding, severity: setting } : finding];
+}
+
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = `${f.rule}\0${f.path}\0${f.line}\0${f.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function compareFindings(a: Finding, b: Finding): number {
+  return (
+    a.path.localeCompare(b.path) ||
+    a.line - b.line ||
+    SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
+    a.rule.localeCompare(b.rule)
+  );
+}
+
+function conclude(findings: Finding[], migrations: ReviewedMigration[], failOn: Severity | 'never'): Conclusion {
+  if (migrations.length === 0 && findings.length === 0) return 'neutral';
+  if (failOn === 'never') return 'success';
+  const threshold = SEVERITY_RANK[failOn];
+  return findings.some((f) => SEVERITY_RANK[f.severity] >= threshold) ? 'failure' : 'success';
+}
