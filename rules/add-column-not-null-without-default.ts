@@ -1,8 +1,7 @@
 import type { ColumnDef } from '@pgsql/types';
 import type { Rule, RuleContext, RuleReport } from '../src/lint/rule.ts';
-import { unwrap } from '../src/sql/ast.ts';
 import { displayName, formatType } from '../src/sql/names.ts';
-import { alterTable, BUILTIN_TYPES, columnLine, constraintsOf, defaultExpression, typeOf } from './support/columns.ts';
+import { BUILTIN_TYPES, columnsAddedToExistingTable, columnLine, constraintsOf, defaultExpression, typeOf } from './support/columns.ts';
 
 export const addColumnNotNullWithoutDefault: Rule = {
   id: 'add-column-not-null-without-default',
@@ -24,18 +23,12 @@ export const addColumnNotNullWithoutDefault: Rule = {
     ],
   },
   check(statement, context) {
-    const alter = alterTable(statement);
-    if (!alter || !context.isExisting(alter.table)) return undefined;
-    const reports: RuleReport[] = [];
-    for (const cmd of alter.cmds) {
-      if (cmd.subtype !== 'AT_AddColumn') continue;
-      const def = unwrap<ColumnDef>(cmd.def, 'ColumnDef');
-      if (!def) continue;
+    const added = columnsAddedToExistingTable(statement, context);
+    return added?.defs.flatMap((def) => {
       const notNull = notNullKind(def);
-      if (!notNull || fillsItself(def) || defaultExpression(def)) continue;
-      reports.push({ ...columnLine(statement, (site) => site.def === def), ...report(alter.table, def, notNull, context) });
-    }
-    return reports;
+      if (!notNull || fillsItself(def) || defaultExpression(def)) return [];
+      return [{ ...columnLine(statement, (site) => site.def === def), ...report(added.table, def, notNull, context) }];
+    });
   },
 };
 

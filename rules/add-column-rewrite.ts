@@ -3,7 +3,7 @@ import { code, heldFor, lockPhrase, sizeHint } from '../src/lint/describe.ts';
 import type { Rule, RuleContext, RuleReport } from '../src/lint/rule.ts';
 import { listOf, nodeOf, unwrap } from '../src/sql/ast.ts';
 import { displayName, formatType, qualifyParts, stringValues } from '../src/sql/names.ts';
-import { alterTable, batchKey, columnLine, constraintsOf, defaultExpression, earlierStatements, typeOf } from './support/columns.ts';
+import { batchKey, columnsAddedToExistingTable, columnLine, constraintsOf, defaultExpression, earlierStatements, typeOf } from './support/columns.ts';
 import { calledFunctions } from './support/volatility.ts';
 
 type Cause =
@@ -40,18 +40,10 @@ export const addColumnRewrite: Rule = {
     ],
   },
   check(statement, context) {
-    const alter = alterTable(statement);
-    if (!alter || !context.isExisting(alter.table)) return undefined;
-    const reports: RuleReport[] = [];
-    for (const cmd of alter.cmds) {
-      if (cmd.subtype !== 'AT_AddColumn') continue;
-      const def = unwrap<ColumnDef>(cmd.def, 'ColumnDef');
-      if (!def) continue;
-      for (const cause of causes(def, context)) {
-        reports.push({ ...columnLine(statement, (site) => site.def === def), ...report(alter.table, def, cause, context) });
-      }
-    }
-    return reports;
+    const added = columnsAddedToExistingTable(statement, context);
+    return added?.defs.flatMap((def) =>
+      causes(def, context).map((cause) => ({ ...columnLine(statement, (site) => site.def === def), ...report(added.table, def, cause, context) })),
+    );
   },
 };
 

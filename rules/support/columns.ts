@@ -32,6 +32,14 @@ export function alterTable(statement: Statement): { table: string; alter: AlterT
   return { table: qualify(alter.relation), alter, cmds };
 }
 
+/** The column definitions an ALTER TABLE adds to an existing table (none for a table made in this migration). */
+export function columnsAddedToExistingTable(statement: Statement, context: RuleContext): { table: string; defs: ColumnDef[] } | undefined {
+  const alter = alterTable(statement);
+  if (!alter || !context.isExisting(alter.table)) return undefined;
+  const defs = alter.cmds.flatMap((cmd) => (cmd.subtype === 'AT_AddColumn' ? (unwrap<ColumnDef>(cmd.def, 'ColumnDef') ?? []) : []));
+  return { table: alter.table, defs };
+}
+
 export function constraintsOf(def: ColumnDef | undefined): Constraint[] {
   return listOf(def?.constraints).flatMap((c) => unwrap<Constraint>(c, 'Constraint') ?? []);
 }

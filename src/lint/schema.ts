@@ -1,4 +1,5 @@
 import type {
+  AlterEnumStmt,
   AlterTableCmd,
   AlterTableStmt,
   ColumnDef,
@@ -41,7 +42,7 @@ export interface IndexInfo {
   createdIn: string;
 }
 
-export type ConstraintKind = 'check' | 'foreign' | 'unique' | 'primary' | 'exclusion';
+export type ConstraintKind = 'check' | 'not-null' | 'foreign' | 'unique' | 'primary' | 'exclusion';
 
 export interface ConstraintInfo {
   name: string;
@@ -49,7 +50,7 @@ export interface ConstraintInfo {
   kind: ConstraintKind;
   columns: string[];
   validated: boolean;
-  /** For `CHECK (col IS NOT NULL)`: the column it proves non-null. */
+  /** For `CHECK (col IS NOT NULL)` and NOT NULL constraints: the column it proves non-null. */
   provesNotNull?: string;
   createdIn: string;
 }
@@ -107,11 +108,17 @@ export class SchemaModel implements NamesInUse {
       this.enums.set(qualifyParts(stringValues(enumType.typeName)), stringValues(enumType.vals));
       return;
     }
-    const alterEnum = nodeOf<{ typeName?: Node[]; newVal?: string; oldVal?: string }>(statement, 'AlterEnumStmt');
-    if (alterEnum?.newVal && !alterEnum.oldVal) {
-      const name = qualifyParts(stringValues(alterEnum.typeName));
-      this.enums.set(name, [...(this.enums.get(name) ?? []), alterEnum.newVal]);
-    }
+    const alterEnum = nodeOf<AlterEnumStmt>(statement, 'AlterEnumStmt');
+    if (alterEnum?.newVal && !alterEnum.oldVal) this.addEnumValue(alterEnum);
+  }
+
+  private addEnumValue(alter: AlterEnumStmt): void {
+    const name = qualifyParts(stringValues(alter.typeName));
+    const labels = [...(this.enums.get(name) ?? [])];
+    const neighbour = alter.newValNeighbor ? labels.indexOf(alter.newValNeighbor) : -1;
+    if (neighbour < 0) labels.push(alter.newVal!);
+    else labels.splice(alter.newValIsAfter ? neighbour + 1 : neighbour, 0, alter.newVal!);
+    this.enums.set(name, labels);
   }
 
   private createTable(create: CreateStmt, migrationId: string): void {
@@ -155,8 +162,8 @@ export class SchemaModel implements NamesInUse {
       table,
       kind,
       columns,
-      validated: !c.skip_validation,
-      provesNotNull: provenNotNullColumn(c),
+      validated: !scoped.skip_validation,
+      provesNotNull: provenNotNullColumn(scoped),
       createdIn: migrationId,
     };
     this.constraints.set(`${table}.${name}`, info);
@@ -173,7 +180,7 @@ export class SchemaModel implements NamesInUse {
         createdIn: existing?.createdIn ?? migrationId,
       });
     }
-    if (kind === 'primary') {
+    if (kind === 'primary' || (kind === 'not-null' && info.validated)) {
       for (const column of columns) {
         const info = this.column(table, column);
         if (info) info.notNull = true;
@@ -242,7 +249,10 @@ export class SchemaModel implements NamesInUse {
       }
       case 'AT_ValidateConstraint': {
         const constraint = this.constraints.get(`${tableName}.${cmd.name}`);
-        if (constraint) constraint.validated = true;
+        if (!constraint) break;
+        constraint.validated = true;
+        const proven = constraint.kind === 'not-null' && constraint.provesNotNull ? table?.columns.get(constraint.provesNotNull) : undefined;
+        if (proven) proven.notNull = true;
         break;
       }
       case 'AT_DropConstraint': {
@@ -310,13 +320,14 @@ export function withColumnScope(c: Constraint, columnScope: string[]): Constrain
   if (columnScope.length === 0 || constraintColumns(c).length > 0) return c;
   const columns = columnScope.map((name) => ({ String: { sval: name } }));
   if (c.contype === 'CONSTR_FOREIGN') return { ...c, fk_attrs: columns };
-  if (c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE') return { ...c, keys: columns };
+  if (c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE' || c.contype === 'CONSTR_NOTNULL') return { ...c, keys: columns };
   return c;
 }
 
 export function constraintKind(contype: string | undefined): ConstraintKind | undefined {
   switch (contype) {
     case 'CONSTR_CHECK': return 'check';
+    case 'CONSTR_NOTNULL': return 'not-null';
     case 'CONSTR_FOREIGN': return 'foreign';
     case 'CONSTR_UNIQUE': return 'unique';
     case 'CONSTR_PRIMARY': return 'primary';
@@ -326,6 +337,7 @@ export function constraintKind(contype: string | undefined): ConstraintKind | un
 }
 
 function provenNotNullColumn(c: Constraint): string | undefined {
+  if (c.contype === 'CONSTR_NOTNULL') return stringValues(c.keys)[0];
   if (c.contype !== 'CONSTR_CHECK') return undefined;
   const test = unwrap<NullTest>(c.raw_expr, 'NullTest');
   if (test?.nulltesttype !== 'IS_NOT_NULL') return undefined;

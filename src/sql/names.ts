@@ -26,6 +26,10 @@ export interface ColumnType {
   array: boolean;
 }
 
+/**
+ * Spellings the grammar leaves as written. `char(n)` and `character` already arrive as
+ * pg_catalog.bpchar; a bare `"char"` is PostgreSQL's one-byte internal type and stays itself.
+ */
 const TYPE_ALIASES: Record<string, string> = {
   int: 'int4',
   integer: 'int4',
@@ -44,15 +48,14 @@ const TYPE_ALIASES: Record<string, string> = {
   float: 'float8',
   decimal: 'numeric',
   'character varying': 'varchar',
-  character: 'bpchar',
-  char: 'bpchar',
   timestamptz: 'timestamptz',
   timetz: 'timetz',
 };
 
 export function columnType(typeName: TypeName | undefined): ColumnType {
   const names = stringValues(typeName?.names).filter((n) => n !== 'pg_catalog');
-  const raw = (names.at(-1) ?? 'unknown').toLowerCase();
+  // Unquoted names arrive lowercased from the parser; quoted ones ("ProjectRole") keep their case.
+  const raw = names.at(-1) ?? 'unknown';
   const mods = (typeName?.typmods ?? []).flatMap((m) => {
     const value = (m as { A_Const?: { ival?: { ival?: number } } }).A_Const?.ival;
     return value ? [value.ival ?? 0] : [];

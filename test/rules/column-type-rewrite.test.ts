@@ -142,3 +142,16 @@ describe('column-type-rewrite', () => {
     expect(findings.map((f) => [f.line, f.endLine])).toEqual([[3, 3], [4, 4]]);
   });
 });
+
+describe('column-type-rewrite with quoted type names', () => {
+  it('knows a quoted enum created earlier in the migration, so text to it is a certain rewrite', async () => {
+    const sql = [
+      `CREATE TYPE "ProjectRole" AS ENUM ('OWNER', 'MEMBER');`,
+      `ALTER TABLE users ALTER COLUMN status TYPE "ProjectRole" USING status::"ProjectRole";`,
+    ].join('\n');
+    const findings = (await lintSql(sql, { rules: [columnTypeRewrite] })).filter((f) => f.rule === 'column-type-rewrite');
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ severity: 'error', line: 2 });
+    expect(findings[0]!.message).toContain('TYPE ProjectRole (from text) rewrites all of `users`');
+  });
+});
