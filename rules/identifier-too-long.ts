@@ -21,6 +21,7 @@ export const identifierTooLong: Rule = {
     ],
   },
   check(statement, context) {
+    if (!holdsTruncatedName(statement.ast)) return undefined;
     const reports: RuleReport[] = [];
     for (const token of statement.tokens) {
       const name = identifierText(token);
@@ -86,4 +87,19 @@ function collisions(context: RuleContext, statement: Statement, name: string, tr
     }
   }
   return [...seen];
+}
+
+/**
+ * PostgreSQL cuts a long identifier to at most 63 bytes at a character boundary (so 60 to 63
+ * bytes), and the parse tree holds the cut name: only then are the raw tokens worth scanning.
+ */
+function holdsTruncatedName(ast: unknown): boolean {
+  if (typeof ast === 'string') {
+    if (ast.length < 15 || ast.length > MAX_BYTES) return false;
+    const bytes = Buffer.byteLength(ast, 'utf8');
+    return bytes >= MAX_BYTES - 3 && bytes <= MAX_BYTES;
+  }
+  if (Array.isArray(ast)) return ast.some(holdsTruncatedName);
+  if (ast && typeof ast === 'object') return Object.values(ast).some(holdsTruncatedName);
+  return false;
 }

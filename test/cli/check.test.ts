@@ -166,3 +166,17 @@ describe('db-review check --base', () => {
     expect(run.stderr).toContain('--base nope: not a commit, branch or tag in this repository');
   });
 });
+
+describe('db-review check on a 20 MB migration', () => {
+  it('reviews every statement and finds the hazard on the last line', async () => {
+    const dir = tempDir();
+    write(dir, 'db/1_base.sql', 'CREATE TABLE events (id bigint PRIMARY KEY, kind text, body text);');
+    const row = "INSERT INTO events (id, kind, body) VALUES (1, 'signup', 'a body of text that makes the file large');\n";
+    const rows = Math.ceil(20_000_000 / row.length);
+    write(dir, 'db/2_seed.sql', `${row.repeat(rows)}CREATE INDEX events_kind_idx ON events (kind);\n`);
+    const run = await runCli(['check', 'db', '--format', 'json'], dir);
+    const report = JSON.parse(run.stdout) as { migrations: { path: string; statements: number }[]; findings: { rule: string; line: number }[] };
+    expect(report.migrations.find((m) => m.path === 'db/2_seed.sql')?.statements).toBe(rows + 1);
+    expect(report.findings).toContainEqual(expect.objectContaining({ rule: 'require-concurrent-index', line: rows + 1 }));
+  }, 120_000);
+});
