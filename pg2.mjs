@@ -1,0 +1,12 @@
+import { PGlite } from '@electric-sql/pglite';
+const db = await PGlite.create();
+const step = async (label, f) => { const t = Date.now(); try { const r = await f(); console.log(label, Date.now() - t, 'ms', JSON.stringify(r)?.slice(0, 400)); } catch (e) { console.log(label, 'ERR', e.message); } };
+await step('setup', () => db.exec('CREATE TABLE t (id int primary key, a int); INSERT INTO t SELECT g, g FROM generate_series(1,1000) g;'));
+await step('begin', () => db.exec('BEGIN'));
+await step('fn', () => db.query("select relfilenode from pg_class where relname='t'").then(r => r.rows));
+await step('alter', () => db.exec('ALTER TABLE t ALTER COLUMN a TYPE bigint'));
+await step('locks', () => db.query("select c.relname, l.mode from pg_locks l left join pg_class c on c.oid = l.relation where l.pid = pg_backend_pid() and l.locktype='relation'").then(r => r.rows));
+await step('fn2', () => db.query("select relfilenode from pg_class where relname='t'").then(r => r.rows));
+await step('commit', () => db.exec('COMMIT'));
+await step('read_file', () => db.query("select pg_read_file('/etc/passwd')").then(r => r.rows));
+process.exit(0);

@@ -1,0 +1,10 @@
+import { PGlite } from '@electric-sql/pglite';
+const db = await PGlite.create();
+await db.exec('CREATE TABLE t (id int primary key, a int); INSERT INTO t SELECT g, g FROM generate_series(1,1000) g;');
+let t = Date.now();
+const d = await db.dumpDataDir('none'); console.log('dump', d.size, d.type, Date.now() - t);
+t = Date.now(); const db2 = await PGlite.create({ loadDataDir: d }); console.log('load', Date.now() - t);
+console.log((await db2.query('select count(*) from t')).rows);
+t = Date.now(); const db3 = await PGlite.create({ loadDataDir: d }); console.log('load2', Date.now() - t, (await db3.query('select count(*) from t')).rows);
+t = Date.now(); const c = await db.clone?.(); console.log('clone', typeof c, Date.now() - t);
+process.exit(0);
