@@ -6,6 +6,8 @@ import { allRules } from '../rules/index.ts';
 import { ConfigError, FAIL_ON_VALUES, loadConfig, validateRuleIds, type Config } from './config/index.ts';
 import { ENGINE_FINDINGS } from './lint/engine-findings.ts';
 import { reviewSource } from './pipeline.ts';
+import { createShadowProvider, defaultCacheDir } from './shadow/index.ts';
+import { DEFAULT_LIMITS } from './shadow/provider.ts';
 import { formatReview, REPORT_FORMATS, shouldColor, type ReportFormat, type RuleMeta } from './report/index.ts';
 import { directorySource, SourceError } from './source/directory.ts';
 import { gitSource } from './source/git.ts';
@@ -24,6 +26,9 @@ Options:
   --pg-version <N>       target PostgreSQL major version (default: config postgres.version, 16)
   --format <format>      text | json | markdown | sarif (default: text)
   --fail-on <level>      error | warning | notice | never: lowest severity that fails (default: config fail_on, error)
+  --shadow-url <url>     replay the migrations on throwaway databases of this PostgreSQL server
+                         (default: $SHADOW_DATABASE_URL; without either, an embedded PostgreSQL)
+  --no-shadow            rules only: do not replay the migrations on a shadow database
   -h, --help             show this help
   -v, --version          show the version
 
@@ -74,7 +79,22 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   const config = withFailOn(withVersion(await loadCheckedConfig(io.cwd, values.config), values['pg-version']), values['fail-on']);
   const targets = paths.length > 0 ? paths : ['.'];
   const source = values.base ? gitSource(io.cwd, targets, values.base) : directorySource(io.cwd, targets);
-  const result = await reviewSource(source, config);
+  const shadow = values['no-shadow']
+    ? undefined
+    : createShadowProvider({
+        url: values['shadow-url'] ?? (io.env.SHADOW_DATABASE_URL || undefined),
+        limits: DEFAULT_LIMITS,
+        extensions: config.shadow.extensions,
+        cacheDir: defaultCacheDir(io.env),
+      });
+  const progress = progressLine(io.stderr);
+  let result;
+  try {
+    result = await reviewSource(source, config, { shadow, onProgress: progress.update });
+  } finally {
+    progress.done();
+    await shadow?.dispose();
+  }
 
   io.stdout.write(
     formatReview(format, result.review, {
@@ -85,6 +105,22 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   );
   for (const note of result.notes) io.stderr.write(`note: ${note}\n`);
   return result.review.conclusion === 'failure' ? EXIT.failed : EXIT.ok;
+}
+
+/** On a terminal, one line of progress rewritten in place (migration n of N, elapsed); nothing otherwise. */
+function progressLine(stream: NodeJS.WritableStream & { isTTY?: boolean }): { update: (message: string) => void; done: () => void } {
+  if (!stream.isTTY) return { update: () => {}, done: () => {} };
+  const started = Date.now();
+  let shown = false;
+  return {
+    update: (message) => {
+      shown = true;
+      stream.write(`\r\u001b[K${message} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    },
+    done: () => {
+      if (shown) stream.write('\r\u001b[K');
+    },
+  };
 }
 
 function parseCommandLine(argv: string[]) {
@@ -99,6 +135,8 @@ function parseCommandLine(argv: string[]) {
         'pg-version': { type: 'string' },
         format: { type: 'string' },
         'fail-on': { type: 'string' },
+        'shadow-url': { type: 'string' },
+        'no-shadow': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },

@@ -9,6 +9,14 @@ export interface Fix {
   replacement: string;
 }
 
+/** What the shadow database observed for the finding's statement. */
+export interface Evidence {
+  locks?: { table: string; relation?: string; mode: string }[];
+  rewrite?: boolean;
+  /** Tables read in full. */
+  scans?: string[];
+}
+
 export interface Finding {
   rule: string;
   severity: Severity;
@@ -21,5 +29,6 @@ export interface Finding {
   /** Markdown: the evidence and the safe way. */
   detail?: string;
   fix?: Fix;
+  evidence?: Evidence;
   source: 'rule' | 'shadow' | 'explain' | 'llm';
 }

@@ -4,21 +4,35 @@ import type { Finding } from './findings.ts';
 import { lint, type ParsedMigration } from './lint/engine.ts';
 import { discoverMigrations } from './migrations/discover.ts';
 import type { Framework, Migration } from './migrations/types.ts';
-import type { Review } from './review-types.ts';
+import type { Review, ShadowSummary } from './review-types.ts';
+import { applyEvidence } from './shadow/evidence.ts';
+import { refuseStatement } from './shadow/guard.ts';
+import { DEFAULT_LIMITS, type ShadowLimits, type ShadowProvider } from './shadow/provider.ts';
+import { runShadow } from './shadow/run.ts';
+import type { ShadowTrace } from './shadow/trace-types.ts';
 import { buildReview } from './review.ts';
 import type { ChangedFiles, ChangeSource } from './source/source.ts';
 import { loadParser } from './sql/libpg.ts';
 import { parseSection } from './sql/parse.ts';
 
+export interface PipelineOptions {
+  /** Replays the reviewed migrations on this shadow database; without one, rules only. */
+  shadow?: ShadowProvider;
+  limits?: ShadowLimits;
+  onProgress?: (message: string) => void;
+}
+
 export interface PipelineResult {
   review: Review;
   framework: Framework;
-  /** Things the user should know that are not findings: discovery oddities, deleted migrations. */
+  /** Things the user should know that are not findings: discovery oddities, deleted migrations, stand-ins. */
   notes: string[];
+  /** What the shadow database observed, statement by statement. */
+  trace?: ShadowTrace;
 }
 
 /** Collects the migrations a source holds, parses and lints them, and builds the review. */
-export async function reviewSource(source: ChangeSource, config: Config): Promise<PipelineResult> {
+export async function reviewSource(source: ChangeSource, config: Config, options: PipelineOptions = {}): Promise<PipelineResult> {
   await loadParser();
   const [files, changed] = await Promise.all([source.files(), source.changed()]);
   const discovery = await discoverMigrations(files, {
@@ -29,7 +43,7 @@ export async function reviewSource(source: ChangeSource, config: Config): Promis
   const rules = allRules.filter((rule) => config.rules[rule.id] !== 'off');
   const isReviewed = (m: Migration): boolean => !changed || changed.paths.has(m.path);
   const parsed = discovery.migrations.map((m): ParsedMigration => ({ migration: m, reviewed: isReviewed(m), ...parseUp(m) }));
-  const findings: Finding[] = [
+  const ruleFindings: Finding[] = [
     ...lint(parsed, {
       rules,
       knownRuleIds: allRules.map((rule) => rule.id),
@@ -43,6 +57,17 @@ export async function reviewSource(source: ChangeSource, config: Config): Promis
     ...unreadable(discovery.migrations.filter(isReviewed)),
     ...(changed ? editedMigrations(discovery.migrations, changed) : []),
   ];
+  const readable = parsed.filter((p) => !isBinary(p.migration.up.sql));
+  const trace = options.shadow && readable.some((p) => p.reviewed)
+    ? await runShadow(readable, {
+        provider: options.shadow,
+        limits: options.limits ?? DEFAULT_LIMITS,
+        refuse: (statement) => refuseStatement(statement, { extensions: config.shadow.extensions })?.reason,
+        onProgress: options.onProgress,
+      })
+    : undefined;
+  const definitionRules = new Set(allRules.filter((rule) => rule.scope === 'definition').map((rule) => rule.id));
+  const findings = trace ? applyEvidence(ruleFindings, trace, pgVersion, (rule) => !definitionRules.has(rule)) : ruleFindings;
   const reviewed = parsed
     .filter((p) => p.reviewed)
     .map((p) => ({
@@ -51,8 +76,8 @@ export async function reviewSource(source: ChangeSource, config: Config): Promis
       framework: p.migration.framework,
       statements: p.statements.filter((s) => !s.embeddedIn).length,
     }));
-  const notes = [...discovery.warnings, ...deletedMigrations(changed)];
-  return { review: buildReview(findings, reviewed, config, pgVersion), framework: discovery.framework, notes };
+  const notes = [...discovery.warnings, ...deletedMigrations(changed), ...standInNotes(trace)];
+  return { review: buildReview(findings, reviewed, config, pgVersion, trace && shadowSummary(trace)), framework: discovery.framework, notes, trace };
 }
 
 function parseUp(migration: Migration): Omit<ParsedMigration, 'migration' | 'reviewed'> {
@@ -96,4 +121,20 @@ function deletedMigrations(changed: ChangedFiles | undefined): string[] {
   return (changed?.deleted ?? [])
     .filter((path) => path.endsWith('.sql'))
     .map((path) => `${path} was deleted: databases that applied it keep its changes, and a fresh database no longer gets them`);
+}
+
+function shadowSummary(trace: ShadowTrace): ShadowSummary {
+  return {
+    provider: trace.provider,
+    serverVersion: trace.serverVersion,
+    baseMigrations: trace.base.applied + trace.base.failures.length,
+    baseCached: trace.base.cached,
+    standIns: trace.standIns,
+    elapsedMs: trace.elapsedMs,
+  };
+}
+
+function standInNotes(trace: ShadowTrace | undefined): string[] {
+  if (!trace?.standIns.length) return [];
+  return [`stand-in tables on the shadow database (no migration creates them): ${trace.standIns.join(', ')}; their columns and rows are made up, so what they show is indicative`];
 }

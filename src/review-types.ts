@@ -10,6 +10,18 @@ export interface ReviewedMigration {
   statements: number;
 }
 
+/** How the shadow database run went, for the review's footer. */
+export interface ShadowSummary {
+  provider: 'embedded' | 'server';
+  /** server_version_num of the shadow. */
+  serverVersion: number;
+  baseMigrations: number;
+  baseCached: boolean;
+  /** Tables created as stand-ins because the reviewed SQL needed them and no migration made them. */
+  standIns: string[];
+  elapsedMs: number;
+}
+
 export interface Review {
   /** Sorted by path, then line. */
   findings: Finding[];
@@ -20,4 +32,6 @@ export interface Review {
   migrations: ReviewedMigration[];
   /** PostgreSQL major version the rules assumed. */
   postgresVersion: number;
+  /** Absent when the review ran without a shadow database. */
+  shadow?: ShadowSummary;
 }

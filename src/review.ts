@@ -1,12 +1,18 @@
 import type { Config } from './config/index.ts';
 import { SEVERITY_RANK, type Finding, type Severity } from './findings.ts';
-import type { Conclusion, Review, ReviewedMigration } from './review-types.ts';
+import type { Conclusion, Review, ReviewedMigration, ShadowSummary } from './review-types.ts';
 
 /**
  * Applies the config's severities, merges duplicates, sorts, and decides the conclusion:
  * from the severities and `fail_on` only.
  */
-export function buildReview(findings: Finding[], migrations: ReviewedMigration[], config: Config, postgresVersion: number): Review {
+export function buildReview(
+  findings: Finding[],
+  migrations: ReviewedMigration[],
+  config: Config,
+  postgresVersion: number,
+  shadow?: ShadowSummary,
+): Review {
   const kept = dedupe(findings.flatMap((finding) => configured(finding, config))).sort(compareFindings);
   const counts: Record<Severity, number> = { error: 0, warning: 0, notice: 0 };
   for (const finding of kept) counts[finding.severity]++;
@@ -17,6 +23,7 @@ export function buildReview(findings: Finding[], migrations: ReviewedMigration[]
     counts,
     migrations,
     postgresVersion,
+    ...(shadow ? { shadow } : {}),
   };
 }
 

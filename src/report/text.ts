@@ -1,6 +1,6 @@
 import { styleText } from 'node:util';
 import type { Severity } from '../findings.ts';
-import type { Review } from '../review-types.ts';
+import type { Review, ShadowSummary } from '../review-types.ts';
 import { columnOf, countsPhrase, failHint, groupByFile, plural, totalCount } from './common.ts';
 import type { ReportOptions } from './types.ts';
 
@@ -69,7 +69,7 @@ export function formatText(review: Review, options: ReportOptions): string {
 
 function summaryLine(review: Review, paint: (style: Style, text: string) => string): string {
   const hint = failHint(review);
-  const suffix = hint ? ` (${hint})` : '';
+  const suffix = [hint, review.shadow ? shadowPhrase(review.shadow) : undefined].filter(Boolean).map((part) => ` (${part})`).join('');
   if (totalCount(review.counts) === 0) {
     const text = `✔ no findings in ${plural(review.migrations.length, 'migration')}`;
     return paint(review.conclusion === 'failure' ? 'red' : 'green', text) + suffix;
@@ -78,6 +78,14 @@ function summaryLine(review: Review, paint: (style: Style, text: string) => stri
     review.counts.error > 0 ? 'error' : review.counts.warning > 0 ? 'warning' : 'notice';
   const text = `✖ ${countsPhrase(review.counts)}`;
   return paint(['bold', SEVERITY_STYLE[worst]], text) + suffix;
+}
+
+/** "shadow: embedded PostgreSQL 18.6, base = 41 migrations (cached), 0.8 s". */
+export function shadowPhrase(shadow: ShadowSummary): string {
+  const major = Math.floor(shadow.serverVersion / 10000);
+  const minor = shadow.serverVersion % 10000;
+  const base = shadow.baseMigrations ? `, base = ${plural(shadow.baseMigrations, 'migration')}${shadow.baseCached ? ' (cached)' : ''}` : '';
+  return `shadow: ${shadow.provider} PostgreSQL ${major}.${minor}${base}, ${(shadow.elapsedMs / 1000).toFixed(1)} s`;
 }
 
 /** A terminal row holds one line: line breaks and tabs become spaces. */

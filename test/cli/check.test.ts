@@ -18,7 +18,7 @@ function write(root: string, file: string, text: string | Buffer): void {
 
 describe('db-review check on the bundled example', () => {
   it('prints each finding at its file:line and fails on errors', async () => {
-    const run = await runCli(['check', 'examples/shop'], ROOT);
+    const run = await runCli(['check', 'examples/shop', '--no-shadow'], ROOT);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('examples/shop/prisma/migrations/20240315120000_order_amounts/migration.sql\n');
     expect(run.stdout).toMatch(/^ {2}2:1 {2}error {4}column-type-rewrite {18}ALTER COLUMN `amount` TYPE bigint \(from integer\) rewrites all of `orders`/m);
@@ -29,7 +29,7 @@ describe('db-review check on the bundled example', () => {
   });
 
   it('exits 0 with --fail-on never, and JSON carries the exact findings', async () => {
-    const run = await runCli(['check', 'examples/shop', '--format', 'json', '--fail-on', 'never'], ROOT);
+    const run = await runCli(['check', 'examples/shop', '--format', 'json', '--fail-on', 'never', '--no-shadow'], ROOT);
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as { conclusion: string; findings: { rule: string; line: number; fix: unknown }[] };
     expect(report.conclusion).toBe('success');
@@ -174,7 +174,7 @@ describe('db-review check on a 20 MB migration', () => {
     const row = "INSERT INTO events (id, kind, body) VALUES (1, 'signup', 'a body of text that makes the file large');\n";
     const rows = Math.ceil(20_000_000 / row.length);
     write(dir, 'db/2_seed.sql', `${row.repeat(rows)}CREATE INDEX events_kind_idx ON events (kind);\n`);
-    const run = await runCli(['check', 'db', '--format', 'json'], dir);
+    const run = await runCli(['check', 'db', '--format', 'json', '--no-shadow'], dir);
     const report = JSON.parse(run.stdout) as { migrations: { path: string; statements: number }[]; findings: { rule: string; line: number }[] };
     expect(report.migrations.find((m) => m.path === 'db/2_seed.sql')?.statements).toBe(rows + 1);
     expect(report.findings).toContainEqual(expect.objectContaining({ rule: 'require-concurrent-index', line: rows + 1 }));

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli.ts';
 
@@ -7,8 +10,12 @@ export interface CliRun {
   stderr: string;
 }
 
+/** One cache of base schemas for the whole test file, never the user's own. */
+const CACHE_DIR = mkdtempSync(path.join(tmpdir(), 'db-review-cache-'));
+
 /** Runs the CLI in-process, as `db-review <args>` in `cwd`, capturing what it prints. */
-export async function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+export async function runCli(args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  const env = { DB_REVIEW_CACHE_DIR: CACHE_DIR, ...extraEnv };
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';

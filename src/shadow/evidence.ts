@@ -1,0 +1,181 @@
+import type { Finding } from '../findings.ts';
+import { blocksTraffic, describeBlocked } from '../sql/lock-modes.ts';
+import { displayName } from '../sql/names.ts';
+import type { MigrationTrace, ShadowTrace, StatementTrace } from './trace-types.ts';
+
+/** Rules whose finding is a claim that the statement rewrites the table: the shadow can refute it. */
+const REWRITE_CLAIMS = new Set(['column-type-rewrite', 'add-column-rewrite']);
+/** Rules whose finding is a claim that the statement scans the whole table. */
+const SCAN_CLAIMS = new Set(['set-not-null', 'constraint-missing-not-valid']);
+
+/**
+ * Merges what the shadow database observed into the rules' findings: each finding at a traced
+ * statement shows the evidence, a rewrite or scan claim the shadow refutes is dropped (observation
+ * wins), and what the trace saw that no rule reported becomes a finding of its own.
+ */
+export function applyEvidence(
+  findings: Finding[],
+  trace: ShadowTrace,
+  targetVersion: number,
+  /** False for findings about how something is defined (types, names), where locks are beside the point. */
+  aboutExecution: (rule: string) => boolean,
+): Finding[] {
+  const traced = new Map<string, StatementTrace>();
+  for (const migration of trace.migrations) {
+    for (const statement of migration.statements) traced.set(key(migration.path, statement.statement.range.startLine), statement);
+  }
+  const standIns = new Set(trace.standIns);
+  const comparable = behavesAlike(targetVersion, Math.floor(trace.serverVersion / 10000));
+  const merged = findings.flatMap((finding) => {
+    const statement = traced.get(key(finding.path, finding.line)) ?? tracedCovering(trace, finding);
+    if (!statement || statement.skipped || statement.error || statement.timedOut || !aboutExecution(finding.rule)) return [finding];
+    // A stand-in's column types are guesses: what it did proves nothing against a rule.
+    const refutable = comparable && !statement.locks.some((l) => standIns.has(l.table));
+    return withEvidence(finding, statement, refutable);
+  });
+  const reportedAt = new Set(merged.map((f) => key(f.path, f.line)));
+  return [...merged, ...trace.migrations.flatMap((migration) => traceFindings(migration, reportedAt)), ...baseFindings(trace)];
+}
+
+/**
+ * Whether the shadow's major version rewrites and scans as the target's does, so that what it
+ * did not do refutes a rule. Stored defaults arrived in 11 and CHECK-proven SET NOT NULL in 12;
+ * from 12 on the rewrite and scan behaviour the rules rely on is the same.
+ */
+function behavesAlike(target: number, shadow: number): boolean {
+  return target === shadow || (target >= 12 && shadow >= 12);
+}
+
+function key(path: string, line: number): string {
+  return `${path}\0${line}`;
+}
+
+function tracedCovering(trace: ShadowTrace, finding: Finding): StatementTrace | undefined {
+  const migration = trace.migrations.find((m) => m.path === finding.path);
+  return migration?.statements.find((s) => s.statement.range.startLine <= finding.line && s.statement.range.endLine >= finding.line);
+}
+
+function withEvidence(finding: Finding, statement: StatementTrace, refutable: boolean): Finding[] {
+  if (refutable && REWRITE_CLAIMS.has(finding.rule) && statement.rewrites.length === 0) return [];
+  if (refutable && SCAN_CLAIMS.has(finding.rule) && statement.scans.length === 0 && statement.rewrites.length === 0) return [];
+  const observed = describe(statement);
+  if (!observed) return [finding];
+  const upgraded = REWRITE_CLAIMS.has(finding.rule) && statement.rewrites.length > 0 ? 'error' : finding.severity;
+  return [{
+    ...finding,
+    severity: upgraded,
+    message: `${finding.message} Observed on the shadow database: ${observed}.`,
+    detail: [finding.detail, evidenceDetail(statement)].filter(Boolean).join('\n\n'),
+    evidence: { locks: statement.locks, rewrite: statement.rewrites.length > 0, scans: statement.scans },
+  }];
+}
+
+/** "ACCESS EXCLUSIVE on orders (and 2 of its indexes), held while 3 more statements ran; orders rewritten". */
+export function describe(statement: StatementTrace): string {
+  const parts: string[] = [];
+  const byTable = new Map<string, StatementTrace['locks']>();
+  for (const lock of statement.locks) byTable.set(lock.table, [...(byTable.get(lock.table) ?? []), lock]);
+  const lockTexts = [...byTable].map(([table, locks]) => {
+    const own = locks.find((l) => !l.relation) ?? locks[0]!;
+    const indexes = locks.filter((l) => l.relation).length;
+    return `${own.mode} on \`${displayName(table)}\`${indexes ? ` (and ${indexes} of its index${indexes === 1 ? '' : 'es'})` : ''}`;
+  });
+  if (lockTexts.length) {
+    const held = statement.heldWhile ? `, held while ${statement.heldWhile} more statement${statement.heldWhile === 1 ? '' : 's'} ran` : '';
+    parts.push(`${lockTexts.join(', ')}${held}`);
+  }
+  if (statement.rewrites.length) parts.push(`rewritten: ${statement.rewrites.map((r) => `\`${displayName(r)}\``).join(', ')}`);
+  if (statement.scans.length) parts.push(`full scan of ${statement.scans.map((r) => `\`${displayName(r)}\``).join(', ')}`);
+  return parts.join('; ');
+}
+
+function evidenceDetail(statement: StatementTrace): string {
+  const rows = statement.locks.map((l) => `| \`${displayName(l.relation ?? l.table)}\` | ${l.mode} | ${describeBlocked(l.mode)} |`);
+  return [
+    '**Observed on the shadow database**',
+    '',
+    ...(rows.length ? ['| relation | lock | blocks |', '|---|---|---|', ...rows, ''] : []),
+    `- storage replaced (rewrite): ${statement.rewrites.length ? statement.rewrites.map((r) => `\`${displayName(r)}\``).join(', ') : 'none'}`,
+    `- full table scans: ${statement.scans.length ? statement.scans.map((r) => `\`${displayName(r)}\``).join(', ') : 'none'}`,
+    `- held while ${statement.heldWhile} later statement${statement.heldWhile === 1 ? '' : 's'} of the same transaction ran`,
+  ].join('\n');
+}
+
+function traceFindings(migration: MigrationTrace, reportedAt: Set<string>): Finding[] {
+  const findings: Finding[] = [];
+  for (const statement of migration.statements) {
+    const { startLine, endLine } = statement.statement.range;
+    const base = { path: migration.path, line: startLine, endLine, source: 'shadow' as const };
+    if (statement.skipped?.reason === 'refused') {
+      findings.push({ ...base, rule: 'shadow-refused', severity: 'error', message: `Not run on the shadow database: ${statement.skipped.detail}` });
+    } else if (statement.timedOut) {
+      findings.push({
+        ...base,
+        rule: 'shadow-timeout',
+        severity: 'error',
+        message: 'This statement ran past the time limit on the shadow database, where each table holds only a few rows: it was stopped, and the statements after it were not traced. On production data it would run far longer.',
+      });
+    } else if (statement.error) {
+      findings.push({
+        ...base,
+        line: statement.error.line,
+        column: statement.error.col,
+        rule: 'shadow-failed',
+        severity: 'error',
+        message: `PostgreSQL rejected this statement on the shadow database: ${statement.error.message}${statement.error.code ? ` (SQLSTATE ${statement.error.code})` : ''}. The migration fails here and its runner stops.`,
+      });
+    } else if (!reportedAt.has(key(migration.path, startLine))) {
+      const hazard = unflaggedHazard(statement);
+      if (hazard) findings.push({ ...base, ...hazard, source: 'shadow' });
+    }
+  }
+  for (const change of migration.catalog) {
+    if (change.kind === 'index-created' && !change.index.valid) {
+      const statement = migration.statements.find((s) => s.catalog.some((c) => c.kind === 'index-created' && c.name === change.name));
+      findings.push({
+        path: migration.path,
+        line: statement?.statement.range.startLine ?? 1,
+        rule: 'invalid-index',
+        severity: 'error',
+        message: `The index \`${displayName(change.name)}\` is INVALID after this migration: it is maintained on every write but never used by queries. Drop it and build it again.`,
+        source: 'shadow',
+      });
+    }
+  }
+  return findings;
+}
+
+/** A rewrite, or a full scan under a lock that blocks traffic, that no rule reported. */
+function unflaggedHazard(statement: StatementTrace): Pick<Finding, 'rule' | 'severity' | 'message' | 'detail'> | undefined {
+  const blocking = statement.locks.filter((l) => !l.relation && blocksTraffic(l.mode));
+  const tables = statement.rewrites.filter((r) => blocking.some((l) => l.table === r) || statement.locks.length === 0);
+  if (tables.length) {
+    return {
+      rule: 'shadow-rewrite',
+      severity: 'error',
+      message: `This statement rewrote ${tables.map((t) => `\`${displayName(t)}\``).join(', ')} on the shadow database (its storage was replaced): ${describe(statement)}. On a large table every query waits for the whole rewrite.`,
+      detail: evidenceDetail(statement),
+    };
+  }
+  const scanned = statement.scans.filter((t) => blocking.some((l) => l.table === t));
+  if (scanned.length) {
+    return {
+      rule: 'shadow-scan',
+      severity: 'warning',
+      message: `This statement read all of ${scanned.map((t) => `\`${displayName(t)}\``).join(', ')} on the shadow database while holding a lock that blocks traffic: ${describe(statement)}. Its duration grows with the table.`,
+      detail: evidenceDetail(statement),
+    };
+  }
+  return undefined;
+}
+
+function baseFindings(trace: ShadowTrace): Finding[] {
+  return trace.base.failures.map((failure) => ({
+    rule: 'base-schema',
+    severity: 'notice',
+    path: failure.path,
+    line: Number(/^line (\d+)/.exec(failure.message)?.[1] ?? 1),
+    message: `This base migration did not apply on the shadow database (${failure.message}); the review went on with what applied, and stand-ins replace what is missing.`,
+    source: 'shadow',
+  }));
+}

@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import type { ParsedMigration } from '../lint/engine.ts';
+import type { BaseSchema, ShadowDatabase, ShadowLimits, ShadowProvider } from './provider.ts';
+import { createStandIns } from './stand-ins.ts';
+import type { BaseReport, ShadowTrace } from './trace-types.ts';
+import { traceMigrations } from './tracer.ts';
+
+export interface ShadowRunOptions {
+  provider: ShadowProvider;
+  limits: ShadowLimits;
+  /** Why a statement must not run on the shadow (hostile), or undefined. */
+  refuse: (statement: ParsedMigration['statements'][number]) => string | undefined;
+  onProgress?: (message: string) => void;
+}
+
+/** Where the base report is kept inside a cached base, so a warm start knows what failed. */
+const REPORT_SCHEMA = 'db_review_internal';
+
+/**
+ * Applies the base migrations (those not under review) on a fresh shadow database, cached by
+ * their contents, then traces the reviewed ones on it, statement by statement.
+ */
+export async function runShadow(migrations: ParsedMigration[], options: ShadowRunOptions): Promise<ShadowTrace> {
+  const started = performance.now();
+  const baseMigrations = migrations.filter((m) => !m.reviewed);
+  const reviewed = migrations.filter((m) => m.reviewed);
+  let built: BaseReport | undefined;
+  const base: BaseSchema | undefined = baseMigrations.length
+    ? {
+        key: baseKey(baseMigrations),
+        build: async (db) => {
+          options.onProgress?.(`base schema: applying ${baseMigrations.length} migrations`);
+          built = await applyBase(db, baseMigrations, options);
+        },
+      }
+    : undefined;
+  const db = await options.provider.open(base);
+  try {
+    const baseReport = base ? (built ?? { ...(await readBaseReport(db)), cached: true }) : { applied: 0, failures: [], cached: false };
+    const standIns = await createStandIns(db, reviewed.flatMap((m) => m.statements.filter((s) => !s.embeddedIn)));
+    const traces = await traceMigrations(db, reviewed, {
+      refuse: options.refuse,
+      statementTimeoutMs: options.limits.statementMs,
+      onProgress: (done, total, path) => options.onProgress?.(done < total ? `migration ${done + 1} of ${total}: ${path}` : `traced ${total} migrations`),
+    });
+    return {
+      provider: options.provider.kind,
+      serverVersion: db.serverVersion,
+      base: baseReport,
+      migrations: traces,
+      standIns,
+      elapsedMs: performance.now() - started,
+    };
+  } finally {
+    await db.close();
+  }
+}
+
+async function applyBase(db: ShadowDatabase, migrations: ParsedMigration[], options: ShadowRunOptions): Promise<BaseReport> {
+  const traces = await traceMigrations(db, migrations, { refuse: options.refuse, statementTimeoutMs: options.limits.statementMs, observe: false });
+  const failures = traces.flatMap((trace) => {
+    const failed = trace.statements.find((s) => s.error || s.timedOut || s.skipped?.reason === 'refused');
+    if (!failed) return [];
+    const why = failed.error?.message ?? (failed.timedOut ? 'time limit reached' : `refused: ${failed.skipped?.detail}`);
+    return [{ path: trace.path, message: `line ${failed.statement.range.startLine}: ${why}` }];
+  });
+  const report: BaseReport = { applied: migrations.length - failures.length, failures, cached: false };
+  await db.query(
+    `CREATE SCHEMA ${REPORT_SCHEMA}; CREATE TABLE ${REPORT_SCHEMA}.base_report (report text); ` +
+      `INSERT INTO ${REPORT_SCHEMA}.base_report VALUES ('${JSON.stringify(report).replaceAll("'", "''")}')`,
+  );
+  return report;
+}
+
+async function readBaseReport(db: ShadowDatabase): Promise<Omit<BaseReport, 'cached'>> {
+  const { rows } = await db.query(`SELECT report FROM ${REPORT_SCHEMA}.base_report`);
+  return JSON.parse(String(rows[0]?.report ?? '{"applied":0,"failures":[]}')) as Omit<BaseReport, 'cached'>;
+}
+
+function baseKey(migrations: ParsedMigration[]): string {
+  const hash = createHash('sha256');
+  for (const { migration } of migrations) hash.update(`${migration.path}\0${migration.transaction}\0${migration.up.sql}\0`);
+  return hash.digest('hex').slice(0, 32);
+}
