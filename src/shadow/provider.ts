@@ -7,7 +7,10 @@ export interface QueryResult {
   rows: Record<string, unknown>[];
 }
 
-/** PostgreSQL refused a statement: its own message, SQLSTATE and the 0-based character position it points at. */
+/**
+ * PostgreSQL refused a statement: its own message, SQLSTATE and the place it points at, as a
+ * 0-based index into the JavaScript string of the SQL that was sent.
+ */
 export class ShadowStatementError extends Error {
   constructor(
     message: string,

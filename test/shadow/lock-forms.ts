@@ -100,3 +100,18 @@ export function describeLockForms(name: string, makeProvider: () => Promise<Shad
     });
   });
 }
+
+/** Both providers point at the same place in a statement with characters outside the BMP. */
+export function describeErrorPosition(name: string, makeProvider: () => Promise<ShadowProvider>): void {
+  it(`${name}: places an error after an emoji at the right column`, async () => {
+    await loadParser();
+    const provider = await makeProvider();
+    try {
+      const change = parsed(migration('001_change', "SELECT '😀😀' AS smile, nope FROM pg_class;"), true);
+      const trace = await runShadow([change], { provider, limits: DEFAULT_LIMITS, refuse: () => undefined });
+      expect(trace.migrations[0]!.statements[0]!.error).toMatchObject({ message: 'column "nope" does not exist', line: 1, col: 25 });
+    } finally {
+      await provider.dispose();
+    }
+  });
+}

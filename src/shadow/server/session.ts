@@ -62,16 +62,16 @@ function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
   });
 }
 
-/** PostgreSQL's error as the shadow's: 1-based position string to a 0-based number. */
-export function toStatementError(error: pg.DatabaseError): ShadowStatementError {
-  const position = error.position ? Number(error.position) - 1 : undefined;
-  return new ShadowStatementError(
-    error.message,
-    error.code,
-    position !== undefined && Number.isInteger(position) && position >= 0 ? position : undefined,
-    error.detail,
-    error.hint,
-  );
+/**
+ * PostgreSQL's error as the shadow's: its position (1-based, counted in characters, a string on
+ * the wire) becomes a 0-based index into the JavaScript string `sql`.
+ */
+export function toStatementError(error: pg.DatabaseError, sql = ''): ShadowStatementError {
+  const characters = error.position ? Number(error.position) - 1 : undefined;
+  const position = characters !== undefined && Number.isInteger(characters) && characters >= 0
+    ? Array.from(sql).slice(0, characters).join('').length
+    : undefined;
+  return new ShadowStatementError(error.message, error.code, position, error.detail, error.hint);
 }
 
 /**
@@ -172,7 +172,7 @@ export class ServerShadowDatabase implements ShadowDatabase {
         return { rows: (last?.rows ?? []) as Record<string, unknown>[] };
       }
     } catch (error) {
-      if (!watch.halting) throw this.translate(error);
+      if (!watch.halting) throw this.translate(error, sql);
     } finally {
       clearTimeout(timer);
       socket?.off('data', count);
@@ -207,10 +207,10 @@ export class ServerShadowDatabase implements ShadowDatabase {
     }
   }
 
-  private translate(error: unknown): Error {
+  private translate(error: unknown, sql: string): Error {
     if (error instanceof pg.DatabaseError) {
       if (error.severity === 'FATAL' || error.severity === 'PANIC' || this.lost) return this.unavailable(error);
-      return toStatementError(error);
+      return toStatementError(error, sql);
     }
     return this.unavailable(error);
   }
