@@ -1,5 +1,5 @@
-import type { Finding, Severity } from '../findings.ts';
-import type { Conclusion, Review, ReviewedMigration } from '../review-types.ts';
+import type { Evidence, Finding, Severity } from '../findings.ts';
+import type { Conclusion, Review, ReviewedMigration, ShadowSummary } from '../review-types.ts';
 import { columnOf, endLineOf, ruleMeta, sortFindings } from './common.ts';
 import type { ReportOptions } from './types.ts';
 
@@ -12,6 +12,8 @@ export interface JsonReport {
   failOn: Severity | 'never';
   counts: Record<Severity, number>;
   migrations: ReviewedMigration[];
+  /** How the shadow database run went; `null` when the review ran without one. */
+  shadow: ShadowSummary | null;
   findings: JsonFinding[];
 }
 
@@ -29,6 +31,8 @@ export interface JsonFinding {
   detail: string | null;
   fix: { startLine: number; endLine: number; replacement: string } | null;
   source: Finding['source'];
+  /** What the shadow database observed for the statement, `null` when nothing. */
+  evidence: Evidence | null;
   /** From the rule registry, `null` when unknown. */
   helpUri: string | null;
 }
@@ -50,6 +54,7 @@ export function toJsonReport(review: Review, options: ReportOptions): JsonReport
       framework: m.framework,
       statements: m.statements,
     })),
+    shadow: review.shadow ?? null,
     findings: sortFindings(review.findings).map((f) => ({
       rule: f.rule,
       severity: f.severity,
@@ -63,6 +68,7 @@ export function toJsonReport(review: Review, options: ReportOptions): JsonReport
         ? { startLine: f.fix.startLine, endLine: f.fix.endLine, replacement: f.fix.replacement }
         : null,
       source: f.source,
+      evidence: f.evidence ?? null,
       helpUri: ruleMeta(options.rulesMeta, f.rule)?.helpUri ?? null,
     })),
   };

@@ -16,7 +16,7 @@ export interface ShadowChoice {
 
 export function createShadowProvider(choice: ShadowChoice): ShadowProvider {
   if (choice.url) return createServerProvider({ url: choice.url, limits: choice.limits, extensions: choice.extensions });
-  return createEmbeddedProvider({ limits: choice.limits, cacheDir: choice.cacheDir });
+  return createEmbeddedProvider({ limits: choice.limits, cacheDir: choice.cacheDir, extensions: choice.extensions });
 }
 
 /** $DB_REVIEW_CACHE_DIR, else $XDG_CACHE_HOME/db-review, else ~/.cache/db-review. */

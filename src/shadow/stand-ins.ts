@@ -47,8 +47,15 @@ function neededTables(statements: Statement[]): Needs {
     const created = nodeOf<{ relation?: RangeVar }>(statement, 'CreateStmt')?.relation
       ?? nodeOf<{ into?: { rel?: RangeVar } }>(statement, 'CreateTableAsStmt')?.into?.rel;
     if (created) {
-      foreignKeyTargets(statement, need);
+      // First: a table may reference itself (parent_id REFERENCES the same table).
       createdHere.add(qualify(created));
+      foreignKeyTargets(statement, need);
+      continue;
+    }
+    const rename = nodeOf<{ renameType?: string; relation?: RangeVar; newname?: string }>(statement, 'RenameStmt');
+    if (rename?.renameType === 'OBJECT_TABLE' && rename.newname) {
+      need(qualify(rename.relation));
+      createdHere.add(`${rename.relation?.schemaname ?? 'public'}.${rename.newname}`);
       continue;
     }
     const alter = nodeOf<AlterTableStmt>(statement, 'AlterTableStmt');

@@ -113,7 +113,8 @@ class MigrationRun {
   private async runStatement(statement: Statement): Promise<StatementTrace> {
     const control = nodeOf<TransactionStmt>(statement, 'TransactionStmt');
     if (control) return this.transactionControl(statement, control);
-    if (!this.observing) return this.apply(statement);
+    // A SET takes no lock and changes no catalog; SET TRANSACTION must even come before any query.
+    if (!this.observing || statement.kind === 'VariableSetStmt') return this.apply(statement);
     const observable = this.inTransaction || !cannotRunInTransaction(statement);
     const probe = !this.inTransaction && observable;
     if (probe) await this.db.query('BEGIN');

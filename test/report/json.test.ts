@@ -16,6 +16,7 @@ describe('formatJson', () => {
       'failOn',
       'counts',
       'migrations',
+      'shadow',
       'findings',
     ]);
     expect(parsed).toStrictEqual({
@@ -28,6 +29,7 @@ describe('formatJson', () => {
         { id: '001_init', path: 'migrations/001_init.sql', framework: 'plain', statements: 4 },
         { id: '002_invoice_amount', path: 'migrations/002_invoice_amount.sql', framework: 'plain', statements: 3 },
       ],
+      shadow: null,
       findings: [
         {
           rule: 'llm-review',
@@ -40,6 +42,7 @@ describe('formatJson', () => {
           detail: null,
           fix: null,
           source: 'llm',
+          evidence: null,
           helpUri: null,
         },
         {
@@ -53,6 +56,7 @@ describe('formatJson', () => {
           detail: null,
           fix: null,
           source: 'rule',
+          evidence: null,
           helpUri: null,
         },
         {
@@ -66,6 +70,7 @@ describe('formatJson', () => {
           detail: null,
           fix: null,
           source: 'rule',
+          evidence: null,
           helpUri: null,
         },
         {
@@ -79,6 +84,7 @@ describe('formatJson', () => {
           detail: DETAIL,
           fix: null,
           source: 'rule',
+          evidence: null,
           helpUri: 'https://github.com/db-review/db-review/blob/main/docs/rules/column-type-rewrite.md',
         },
         {
@@ -92,6 +98,7 @@ describe('formatJson', () => {
           detail: null,
           fix: { startLine: 3, endLine: 3, replacement: FIX_SQL },
           source: 'rule',
+          evidence: null,
           helpUri: 'https://github.com/db-review/db-review/blob/main/docs/rules/require-concurrent-index.md',
         },
       ],
@@ -112,6 +119,7 @@ describe('formatJson', () => {
         'detail',
         'fix',
         'source',
+        'evidence',
         'helpUri',
       ]);
     }
@@ -141,6 +149,7 @@ describe('formatJson', () => {
         '    "notice": 0\n' +
         '  },\n' +
         '  "migrations": [],\n' +
+        '  "shadow": null,\n' +
         '  "findings": []\n' +
         '}\n',
     );

@@ -59,7 +59,8 @@ describe('embedded shadow provider', () => {
       expect((await db.query('SELECT count(*)::int AS n FROM base_t')).rows).toEqual([{ n: 1 }]);
     });
     expect(first.builds).toBe(1);
-    expect(readdirSync(cacheDir)).toContain(`${key}.tar`);
+    // The file name adds the PGlite version and extension set the base was built with.
+    expect(readdirSync(cacheDir).filter((name) => name.startsWith(`${key}-`) && name.endsWith('.tar'))).toHaveLength(1);
     expect(readdirSync(cacheDir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
 
     const second = countingBase(key);
@@ -74,7 +75,8 @@ describe('embedded shadow provider', () => {
     const key = `damaged-${randomUUID()}`;
     await (await provider({ cacheDir }).open(countingBase(key))).close();
     const { writeFileSync } = await import('node:fs');
-    writeFileSync(join(cacheDir, `${key}.tar`), 'not a tarball');
+    const cached = readdirSync(cacheDir).find((name) => name.startsWith(`${key}-`) && name.endsWith('.tar'))!;
+    writeFileSync(join(cacheDir, cached), 'not a tarball');
     const again = countingBase(key);
     await using(await provider({ cacheDir }).open(again), async (db) => {
       expect((await db.query('SELECT count(*)::int AS n FROM base_t')).rows).toEqual([{ n: 1 }]);

@@ -95,6 +95,8 @@ function compiledModules(): Promise<CompiledModules> {
 export interface StartOptions {
   /** A data directory tarball (dumpDataDir('none')) to start from; without one, initdb runs. */
   tar?: Uint8Array;
+  /** Extension names to load at start, where PGlite ships them. */
+  extensions?: string[];
   limits: ShadowLimits;
   resources: EmbeddedResources;
   /** Called once when the database stops, for whatever reason. */
@@ -111,6 +113,7 @@ export async function startEmbeddedDatabase(options: StartOptions): Promise<Embe
     worker = new Worker(WORKER_URL, {
       workerData: {
         dataDir,
+        extensions: options.extensions ?? [],
         ...modules,
         memoryLimitBytes: resources.memoryMb * 1024 * 1024,
         fileSystemLimitBytes: resources.fileSystemMb * 1024 * 1024,

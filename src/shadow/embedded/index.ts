@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -20,6 +21,11 @@ export interface EmbeddedProviderOptions {
   cacheDir?: string;
   /** Ceilings for each database's worker thread. */
   resources?: Partial<EmbeddedResources>;
+  /**
+   * Extensions PR SQL may create (the config's shadow.extensions). Those PGlite ships are loaded
+   * into every database at start; the others report "not available" when created.
+   */
+  extensions?: string[];
 }
 
 /** Base schemas kept in memory, least recently used dropped first (each is a ~30 MB tarball). */
@@ -80,7 +86,13 @@ class EmbeddedProvider implements ShadowProvider {
   readonly #onDisk = new Set<string>();
   readonly #live = new Set<EmbeddedDatabase>();
 
+  readonly #extensions: string[];
+  /** Bases depend on the PGlite version and the extensions loaded at start. */
+  readonly #flavour: string;
+
   constructor(options: EmbeddedProviderOptions) {
+    this.#extensions = [...new Set(options.extensions ?? [])].sort();
+    this.#flavour = createHash('sha256').update(`${PGLITE_VERSION}\0${this.#extensions.join(',')}`).digest('hex').slice(0, 12);
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.#resources = { ...DEFAULT_RESOURCES, ...options.resources };
     this.#disk = options.cacheDir === undefined ? undefined : new DiskTarballs(options.cacheDir);
@@ -90,7 +102,7 @@ class EmbeddedProvider implements ShadowProvider {
   open(base?: BaseSchema): Promise<ShadowDatabase> {
     if (base === undefined) return this.#openEmpty();
     return this.#open({
-      key: base.key,
+      key: `${base.key}-${this.#flavour}`,
       memory: this.#bases,
       disk: this.#disk,
       flights: this.#baseFlights,
@@ -183,6 +195,7 @@ class EmbeddedProvider implements ShadowProvider {
   async #start(tar: Uint8Array | undefined): Promise<EmbeddedDatabase> {
     const db = await startEmbeddedDatabase({
       tar,
+      extensions: this.#extensions,
       limits: this.#limits,
       resources: this.#resources,
       onGone: (gone) => this.#live.delete(gone),

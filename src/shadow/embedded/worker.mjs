@@ -133,6 +133,29 @@ class PreloadedMemoryFS extends MemoryFS {
 
 const entries = input.dataDir ? readTar(new Uint8Array(input.dataDir)) : undefined;
 
+/** The contrib extensions PGlite ships, by module name (the SQL name with `-` as `_`). */
+const SHIPPED_EXTENSIONS = new Set([
+  'amcheck', 'auto_explain', 'bloom', 'btree_gin', 'btree_gist', 'citext', 'cube', 'dict_int', 'dict_xsyn',
+  'earthdistance', 'fuzzystrmatch', 'hstore', 'intarray', 'isn', 'lo', 'ltree', 'moddatetime', 'pg_trgm',
+  'pgcrypto', 'seg', 'tablefunc', 'tcn', 'tsm_system_rows', 'tsm_system_time', 'unaccent', 'uuid_ossp',
+]);
+
+/**
+ * PGlite loads an extension's library only when it is named at start: those of the allowlist
+ * that PGlite ships. Names outside that fixed set never reach import().
+ * @param {string[]} names
+ */
+async function shippedExtensions(names) {
+  /** @type {Record<string, any>} */
+  const extensions = {};
+  for (const name of names) {
+    const module = name.replaceAll('-', '_');
+    if (!SHIPPED_EXTENSIONS.has(module)) continue;
+    extensions[module] = (await import(`@electric-sql/pglite/contrib/${module}`))[module];
+  }
+  return extensions;
+}
+
 /** @type {import('@electric-sql/pglite').PGlite} */
 let db;
 try {
@@ -149,6 +172,7 @@ try {
     startParams: [...PGlite.defaultStartParams, ...input.settings.flatMap((setting) => ['-c', setting])],
     // node-postgres (the server provider) returns int8 as a string; PGlite would round it to a double.
     parsers: { 20: (value) => value },
+    extensions: await shippedExtensions(input.extensions ?? []),
   });
 } catch (error) {
   await fatal(`PGlite did not start: ${messageOf(error)}`);
