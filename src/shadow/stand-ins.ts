@@ -131,11 +131,16 @@ function sampleValue(type: string): string {
   return "'x' || g";
 }
 
+/**
+ * The tables that resolve as PostgreSQL would resolve them: a name the statements wrote without a
+ * schema (kept here as `public.x`) is also looked up bare, along the search path (pg_catalog's
+ * views, say).
+ */
 async function existingTables(db: ShadowDatabase, tables: string[]): Promise<Set<string>> {
-  const list = tables.map((t) => `'${t.replaceAll("'", "''")}'`).join(', ');
-  const { rows } = await db.query(
-    `SELECT n.nspname || '.' || c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname || '.' || c.relname IN (${list})`,
-  );
+  const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+  const quoted = (table: string) => table.split('.').map(ident).join('.');
+  const probes = tables.map((t) => `(${literal(t)}, to_regclass(${literal(quoted(t))}) IS NOT NULL OR to_regclass(${literal(ident(t.split('.').at(-1)!))}) IS NOT NULL)`);
+  const { rows } = await db.query(`SELECT name FROM (VALUES ${probes.join(', ')}) AS probe (name, found) WHERE found`);
   return new Set(rows.map((r) => String(r.name)));
 }
 

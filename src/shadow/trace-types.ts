@@ -12,8 +12,8 @@ export interface ObservedLock {
 
 export interface StatementTrace {
   statement: Statement;
-  /** Why it was not run: refused as hostile, the migration had stopped, or the shadow had timed out. */
-  skipped?: { reason: 'refused' | 'after-failure' | 'after-timeout'; detail: string };
+  /** Why it was not run: refused as hostile, not replayable, the migration had stopped, or the shadow had timed out. */
+  skipped?: { reason: 'refused' | 'not-replayable' | 'after-failure' | 'after-timeout'; detail: string };
   /** Relation locks this statement newly took (observed in pg_locks; empty when it ran outside a transaction and could not be observed). */
   locks: ObservedLock[];
   /** Whether `locks` were observed, or could not be (a statement that refuses a transaction block). */

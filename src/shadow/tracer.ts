@@ -19,6 +19,12 @@ export interface TraceOptions {
   onProgress?: (done: number, total: number, path: string) => void;
 }
 
+interface Observation {
+  locks: HeldRelationLock[];
+  states: Map<string, RelationState>;
+  catalog: CatalogSnapshot | undefined;
+}
+
 /** Statements that cannot change the catalog: no snapshot is taken around them. */
 const DATA_ONLY = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt', 'VariableSetStmt', 'VariableShowStmt', 'TransactionStmt', 'LockStmt', 'NotifyStmt', 'ExplainStmt']);
 
@@ -33,7 +39,7 @@ export async function traceMigrations(db: ShadowDatabase, migrations: ParsedMigr
     options.onProgress?.(index, migrations.length, parsed.migration.path);
     const statements = parsed.statements.filter((s) => !s.embeddedIn);
     if (dead) {
-      traces.push(skippedMigration(parsed, statements, 'after-timeout', 'the shadow database stopped at an earlier time limit'));
+      traces.push(skippedMigration(parsed, statements, options, 'the shadow database stopped at an earlier time limit'));
       continue;
     }
     const trace = await new MigrationRun(db, parsed, statements, options).run();
@@ -44,14 +50,25 @@ export async function traceMigrations(db: ShadowDatabase, migrations: ParsedMigr
   return traces;
 }
 
-function skippedMigration(parsed: ParsedMigration, statements: Statement[], reason: 'after-timeout', detail: string): MigrationTrace {
+function skippedMigration(parsed: ParsedMigration, statements: Statement[], options: TraceOptions, detail: string): MigrationTrace {
   return {
     migrationId: parsed.migration.id,
     path: parsed.migration.path,
-    statements: statements.map((statement) => emptyTrace(statement, { reason, detail })),
+    statements: statements.map((statement) => emptyTrace(statement, skipReason(statement, options) ?? { reason: 'after-timeout', detail })),
     catalog: [],
     failed: false,
   };
+}
+
+/** Refused as hostile, or not replayable: `COPY ... FROM STDIN` has its data outside the statement. */
+function skipReason(statement: Statement, options: TraceOptions): StatementTrace['skipped'] {
+  const refusal = options.refuse(statement);
+  if (refusal) return { reason: 'refused', detail: refusal };
+  const copy = nodeOf<{ filename?: string; is_program?: boolean }>(statement, 'CopyStmt');
+  if (copy && !copy.filename && !copy.is_program) {
+    return { reason: 'not-replayable', detail: 'COPY with STDIN or STDOUT moves data the statement does not hold' };
+  }
+  return undefined;
 }
 
 function emptyTrace(statement: Statement, skipped?: StatementTrace['skipped']): StatementTrace {
@@ -67,6 +84,8 @@ class MigrationRun {
   /** Traces of the statements run in the transaction now open (for `heldWhile`). */
   private openTransaction: StatementTrace[] = [];
   private preExisting = new Set<string>();
+  /** What the last statement of the open transaction left behind, still true for the next one. */
+  private carried: Observation | undefined;
 
   constructor(
     private readonly db: ShadowDatabase,
@@ -87,13 +106,10 @@ class MigrationRun {
     let failed = false;
     let stop: StatementTrace['skipped'];
     for (const statement of this.statements) {
-      if (stop) {
-        this.traces.push(emptyTrace(statement, stop));
-        continue;
-      }
-      const refusal = this.options.refuse(statement);
-      if (refusal) {
-        this.traces.push(emptyTrace(statement, { reason: 'refused', detail: refusal }));
+      // Hostile is hostile whether or not the migration gets that far: the guard sees every statement.
+      const skipped = skipReason(statement, this.options) ?? stop;
+      if (skipped) {
+        this.traces.push(emptyTrace(statement, skipped));
         continue;
       }
       const trace = await this.runStatement(statement);
@@ -118,9 +134,7 @@ class MigrationRun {
     const observable = this.inTransaction || !cannotRunInTransaction(statement);
     const probe = !this.inTransaction && observable;
     if (probe) await this.db.query('BEGIN');
-    const locksBefore = observable ? await heldLocks(this.db) : [];
-    const statesBefore = await relationStates(this.db);
-    const catalogBefore = DATA_ONLY.has(statement.kind) ? undefined : await catalogSnapshot(this.db);
+    const before = await this.observeBefore(statement, observable);
     const trace = emptyTrace(statement);
     trace.locksObserved = observable;
     const started = performance.now();
@@ -128,6 +142,7 @@ class MigrationRun {
       await this.db.query(statement.sql, { timeoutMs: this.options.statementTimeoutMs });
     } catch (error) {
       trace.elapsedMs = performance.now() - started;
+      this.carried = undefined;
       if (error instanceof ShadowTimeoutError) {
         trace.timedOut = true;
         return trace;
@@ -138,19 +153,42 @@ class MigrationRun {
       return trace;
     }
     trace.elapsedMs = performance.now() - started;
+    const after: Observation = {
+      locks: observable ? await heldLocks(this.db) : [],
+      states: await relationStates(this.db),
+      catalog: before.catalog && !DATA_ONLY.has(statement.kind) ? await catalogSnapshot(this.db) : before.catalog,
+    };
     if (observable) {
       // A lock on a relation this statement created (a new index) is nobody else's concern.
-      const existed = new Set([...statesBefore.values()].map((state) => state.oid));
-      trace.locks = newLocks(locksBefore, (await heldLocks(this.db)).filter((lock) => existed.has(lock.oid)));
+      const existed = new Set([...before.states.values()].map((state) => state.oid));
+      trace.locks = newLocks(before.locks, after.locks.filter((lock) => existed.has(lock.oid)));
     }
-    const statesAfter = await relationStates(this.db);
-    trace.rewrites = replaced(statesBefore, statesAfter).filter((relation) => this.preExisting.has(relation));
+    trace.rewrites = replaced(before.states, after.states).filter((relation) => this.preExisting.has(relation));
     // A rewrite reads the whole table anyway: a scan is news only for tables kept in place.
-    trace.scans = scanned(statesBefore, statesAfter, this.preExisting).filter((table) => !trace.rewrites.includes(table));
-    if (catalogBefore) trace.catalog = diffCatalog(catalogBefore, await catalogSnapshot(this.db));
-    if (probe) await this.db.query('COMMIT');
-    else if (this.inTransaction) this.heldBy(trace);
+    trace.scans = scanned(before.states, after.states, this.preExisting).filter((table) => !trace.rewrites.includes(table));
+    if (before.catalog && after.catalog && !DATA_ONLY.has(statement.kind)) trace.catalog = diffCatalog(before.catalog, after.catalog);
+    if (probe) {
+      await this.db.query('COMMIT');
+    } else if (this.inTransaction) {
+      this.heldBy(trace);
+      this.carried = after;
+    }
     return trace;
+  }
+
+  /**
+   * Locks, storage and (for statements that may change it) the catalog before a statement. Inside
+   * one transaction, what the previous statement left is exactly that: it is carried over
+   * instead of read again.
+   */
+  private async observeBefore(statement: Statement, observable: boolean): Promise<Observation> {
+    const needsCatalog = !DATA_ONLY.has(statement.kind);
+    const carried = this.inTransaction ? this.carried : undefined;
+    return {
+      locks: carried?.locks ?? (observable ? await heldLocks(this.db) : []),
+      states: carried?.states ?? (await relationStates(this.db)),
+      catalog: carried?.catalog ?? (needsCatalog ? await catalogSnapshot(this.db) : undefined),
+    };
   }
 
   /** Runs the statement without reading what it did. */
@@ -191,6 +229,7 @@ class MigrationRun {
   }
 
   private async begin(runner: boolean): Promise<void> {
+    this.carried = undefined;
     await this.db.query('BEGIN');
     this.inTransaction = true;
     this.runnerTransaction = runner;
@@ -208,6 +247,7 @@ class MigrationRun {
   }
 
   private closeTransaction(): void {
+    this.carried = undefined;
     this.inTransaction = false;
     this.openTransaction = [];
   }
