@@ -1,11 +1,11 @@
-import type { AlterTableCmd, AlterTableStmt, Constraint } from '@pgsql/types';
+import type { AlterTableCmd, Constraint } from '@pgsql/types';
 import { heldFor, lockPhrase, sizeHint } from '../src/lint/describe.ts';
 import type { Rule, RuleContext } from '../src/lint/rule.ts';
-import { listOf, nodeOf, unwrap } from '../src/sql/ast.ts';
-import { displayName, qualify, stringValues } from '../src/sql/names.ts';
+import { unwrap } from '../src/sql/ast.ts';
+import { displayName, stringValues } from '../src/sql/names.ts';
 import type { Statement, Token } from '../src/sql/statement.ts';
 import { pgConstraintName } from '../src/lint/constraint-names.ts';
-import { alterCommandSpans, type CommandSpan } from './support/alter-commands.ts';
+import { alterOfExistingTable, type CommandSpan } from './support/alter-commands.ts';
 
 /** SET NOT NULL skips its scan when a valid CHECK (col IS NOT NULL) proves it, from PostgreSQL 12 on. */
 const NOT_NULL_PROOF_SINCE = 12;
@@ -88,13 +88,9 @@ export const addUniqueWithoutIndex: Rule = {
     ],
   },
   check(statement, context) {
-    const alter = nodeOf<AlterTableStmt>(statement, 'AlterTableStmt');
+    const alter = alterOfExistingTable(statement, context);
     if (!alter) return undefined;
-    const table = qualify(alter.relation);
-    if (!context.isExisting(table)) return undefined;
-    const cmds = listOf(alter.cmds);
-    const spans = alterCommandSpans(statement, cmds.length);
-    const partitioned = Boolean(context.schema.tables.get(table)?.partitioned);
+    const { table, cmds, spans, partitioned } = alter;
     const tbl = `\`${displayName(table)}\``;
     const reports = [];
     for (const [i, item] of cmds.entries()) {

@@ -1,12 +1,12 @@
-import type { AlterTableCmd, AlterTableStmt, Constraint } from '@pgsql/types';
+import type { AlterTableCmd, Constraint } from '@pgsql/types';
 import { code, heldFor, lockPhrase, sizeHint } from '../src/lint/describe.ts';
 import { fixStatement, type Edit } from '../src/lint/fix.ts';
 import type { Rule } from '../src/lint/rule.ts';
-import { listOf, nodeOf, unwrap } from '../src/sql/ast.ts';
+import { unwrap } from '../src/sql/ast.ts';
 import { strongest } from '../src/sql/lock-modes.ts';
 import { displayName, qualify } from '../src/sql/names.ts';
 import { pgConstraintName } from '../src/lint/constraint-names.ts';
-import { alterCommandSpans } from './support/alter-commands.ts';
+import { alterOfExistingTable } from './support/alter-commands.ts';
 import { article } from './support/long-work.ts';
 
 /** PostgreSQL 18 allows NOT VALID foreign keys on partitioned tables. */
@@ -42,13 +42,9 @@ export const constraintMissingNotValid: Rule = {
     ],
   },
   check(statement, context) {
-    const alter = nodeOf<AlterTableStmt>(statement, 'AlterTableStmt');
+    const alter = alterOfExistingTable(statement, context);
     if (!alter) return undefined;
-    const table = qualify(alter.relation);
-    if (!context.isExisting(table)) return undefined;
-    const cmds = listOf(alter.cmds);
-    const spans = alterCommandSpans(statement, cmds.length);
-    const partitioned = Boolean(context.schema.tables.get(table)?.partitioned);
+    const { table, cmds, spans, partitioned } = alter;
     const findings: Finding[] = [];
     cmds.forEach((item, i) => {
       const cmd = unwrap<AlterTableCmd>(item, 'AlterTableCmd');

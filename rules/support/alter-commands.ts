@@ -1,3 +1,7 @@
+import type { AlterTableStmt, Node } from '@pgsql/types';
+import type { RuleContext } from '../../src/lint/rule.ts';
+import { listOf, nodeOf } from '../../src/sql/ast.ts';
+import { qualify } from '../../src/sql/names.ts';
 import type { Statement } from '../../src/sql/statement.ts';
 
 /** Character range, within `statement.sql`, of one ALTER TABLE subcommand (end = end of its last token). */
@@ -29,4 +33,27 @@ export function alterCommandSpans(statement: Statement, count: number): CommandS
   }
   if (first && last) spans.push({ start: first.start, end: last.end });
   return spans.length === count ? spans : undefined;
+}
+
+export interface ExistingTableAlter {
+  table: string;
+  /** The subcommands, with their text spans when they line up with the statement's tokens. */
+  cmds: Node[];
+  spans: CommandSpan[] | undefined;
+  partitioned: boolean;
+}
+
+/** An ALTER TABLE on a table that existed before this migration (none for a table made here). */
+export function alterOfExistingTable(statement: Statement, context: RuleContext): ExistingTableAlter | undefined {
+  const alter = nodeOf<AlterTableStmt>(statement, 'AlterTableStmt');
+  if (!alter) return undefined;
+  const table = qualify(alter.relation);
+  if (!context.isExisting(table)) return undefined;
+  const cmds = listOf(alter.cmds);
+  return {
+    table,
+    cmds,
+    spans: alterCommandSpans(statement, cmds.length),
+    partitioned: Boolean(context.schema.tables.get(table)?.partitioned),
+  };
 }
