@@ -13,6 +13,8 @@ export interface Fix {
 export interface Evidence {
   locks?: { table: string; relation?: string; mode: string }[];
   rewrite?: boolean;
+  /** Tables (not indexes) whose storage was replaced. */
+  rewriteTables?: string[];
   /** Tables read in full. */
   scans?: string[];
 }

@@ -42,6 +42,10 @@ export async function reviewSource(source: ChangeSource, config: Config, options
   const pgVersion = config.postgres.version;
   const rules = allRules.filter((rule) => config.rules[rule.id] !== 'off');
   const isReviewed = (m: Migration): boolean => !changed || changed.paths.has(m.path);
+  const rowsOf = (table: string): number | undefined => {
+    const [schema, name] = table.split('.');
+    return tableRows(config, name ?? table, schema);
+  };
   const parsed = discovery.migrations.map((m): ParsedMigration => ({ migration: m, reviewed: isReviewed(m), ...parseUp(m) }));
   const ruleFindings: Finding[] = [
     ...lint(parsed, {
@@ -49,10 +53,7 @@ export async function reviewSource(source: ChangeSource, config: Config, options
       knownRuleIds: allRules.map((rule) => rule.id),
       pgVersion,
       newObjects: changed ? 'change' : 'migration',
-      tableRows: (table) => {
-        const [schema, name] = table.split('.');
-        return tableRows(config, name ?? table, schema);
-      },
+      tableRows: rowsOf,
     }),
     ...unreadable(discovery.migrations.filter(isReviewed)),
     ...(changed ? editedMigrations(discovery.migrations, changed) : []),
@@ -67,7 +68,9 @@ export async function reviewSource(source: ChangeSource, config: Config, options
       })
     : undefined;
   const definitionRules = new Set(allRules.filter((rule) => rule.scope === 'definition').map((rule) => rule.id));
-  const findings = trace ? applyEvidence(ruleFindings, trace, pgVersion, (rule) => !definitionRules.has(rule)) : ruleFindings;
+  const findings = trace
+    ? applyEvidence(ruleFindings, trace, { targetVersion: pgVersion, aboutExecution: (rule) => !definitionRules.has(rule), tableRows: rowsOf })
+    : ruleFindings;
   const reviewed = parsed
     .filter((p) => p.reviewed)
     .map((p) => ({

@@ -1,4 +1,4 @@
-import type { Finding } from '../findings.ts';
+import type { Evidence, Finding } from '../findings.ts';
 import { blocksTraffic, describeBlocked } from '../sql/lock-modes.ts';
 import { displayName } from '../sql/names.ts';
 import type { MigrationTrace, ShadowTrace, StatementTrace } from './trace-types.ts';
@@ -7,19 +7,32 @@ import type { MigrationTrace, ShadowTrace, StatementTrace } from './trace-types.
 const REWRITE_CLAIMS = new Set(['column-type-rewrite', 'add-column-rewrite']);
 /** Rules whose finding is a claim that the statement scans the whole table. */
 const SCAN_CLAIMS = new Set(['set-not-null', 'constraint-missing-not-valid']);
+/** Findings whose cost is the time spent rewriting or reading a table: it grows with the table. */
+const SIZE_DEPENDENT = new Set([
+  ...REWRITE_CLAIMS, ...SCAN_CLAIMS, 'require-concurrent-index', 'require-concurrent-reindex', 'add-unique-without-index',
+  'vacuum-full-or-cluster', 'attach-partition-without-check', 'refresh-materialized-view-concurrently', 'shadow-rewrite', 'shadow-scan',
+]);
+/** At most this many rows by the size hints, a rewrite or scan is over before anyone waits. */
+const SMALL_TABLE_ROWS = 10_000;
+/** At least this many, a warning about it is an outage. */
+const LARGE_TABLE_ROWS = 1_000_000;
 
 /**
  * Merges what the shadow database observed into the rules' findings: each finding at a traced
  * statement shows the evidence, a rewrite or scan claim the shadow refutes is dropped (observation
  * wins), and what the trace saw that no rule reported becomes a finding of its own.
  */
-export function applyEvidence(
-  findings: Finding[],
-  trace: ShadowTrace,
-  targetVersion: number,
+export interface EvidenceOptions {
+  /** The PostgreSQL major version production runs. */
+  targetVersion: number;
   /** False for findings about how something is defined (types, names), where locks are beside the point. */
-  aboutExecution: (rule: string) => boolean,
-): Finding[] {
+  aboutExecution: (rule: string) => boolean;
+  /** Rows of a table by the config's size hints. */
+  tableRows: (table: string) => number | undefined;
+}
+
+export function applyEvidence(findings: Finding[], trace: ShadowTrace, options: EvidenceOptions): Finding[] {
+  const { targetVersion, aboutExecution } = options;
   const traced = new Map<string, StatementTrace>();
   for (const migration of trace.migrations) {
     for (const statement of migration.statements) traced.set(key(migration.path, statement.statement.range.startLine), statement);
@@ -34,7 +47,28 @@ export function applyEvidence(
     return withEvidence(finding, statement, refutable);
   });
   const reportedAt = new Set(merged.map((f) => key(f.path, f.line)));
-  return [...merged, ...trace.migrations.flatMap((migration) => traceFindings(migration, reportedAt)), ...baseFindings(trace)];
+  const all = [...merged, ...trace.migrations.flatMap((migration) => traceFindings(migration, reportedAt)), ...baseFindings(trace)];
+  return all.map((finding) => sizedByHints(finding, options.tableRows));
+}
+
+/**
+ * A rewrite or scan costs what the table weighs: with size hints for every table the shadow saw
+ * it rewrite or read, a small one makes the finding a notice and a large one makes a warning an error.
+ */
+function sizedByHints(finding: Finding, tableRows: (table: string) => number | undefined): Finding {
+  if (!SIZE_DEPENDENT.has(finding.rule) || !finding.evidence) return finding;
+  const worked = [...new Set([...(finding.evidence.rewriteTables ?? []), ...(finding.evidence.scans ?? [])])];
+  const rows = worked.map((table) => tableRows(table));
+  if (worked.length === 0 || rows.some((n) => n === undefined)) return finding;
+  const largest = Math.max(...(rows as number[]));
+  const weight = worked.map((table, i) => `\`${displayName(table)}\` ≈ ${rows[i]!.toLocaleString('en-US')} rows`).join(', ');
+  if (largest <= SMALL_TABLE_ROWS && finding.severity !== 'notice') {
+    return { ...finding, severity: 'notice', message: `${finding.message} By the size hints the table is small (${weight}), so it is over quickly.` };
+  }
+  if (largest >= LARGE_TABLE_ROWS && finding.severity === 'warning') {
+    return { ...finding, severity: 'error', message: `${finding.message} By the size hints this is a large table (${weight}).` };
+  }
+  return finding;
 }
 
 /**
@@ -66,8 +100,18 @@ function withEvidence(finding: Finding, statement: StatementTrace, refutable: bo
     severity: upgraded,
     message: `${finding.message} Observed on the shadow database: ${observed}.`,
     detail: [finding.detail, evidenceDetail(statement)].filter(Boolean).join('\n\n'),
-    evidence: { locks: statement.locks, rewrite: statement.rewrites.length > 0, scans: statement.scans },
+    evidence: evidenceOf(statement),
   }];
+}
+
+function evidenceOf(statement: StatementTrace): Evidence {
+  const tables = new Set(statement.locks.filter((l) => !l.relation).map((l) => l.table));
+  return {
+    locks: statement.locks,
+    rewrite: statement.rewrites.length > 0,
+    rewriteTables: statement.rewrites.filter((r) => tables.has(r)),
+    scans: statement.scans,
+  };
 }
 
 /** "ACCESS EXCLUSIVE on orders (and 2 of its indexes), held while 3 more statements ran; orders rewritten". */
@@ -126,7 +170,7 @@ function traceFindings(migration: MigrationTrace, reportedAt: Set<string>): Find
       });
     } else if (!reportedAt.has(key(migration.path, startLine))) {
       const hazard = unflaggedHazard(statement);
-      if (hazard) findings.push({ ...base, ...hazard, source: 'shadow' });
+      if (hazard) findings.push({ ...base, ...hazard, evidence: evidenceOf(statement), source: 'shadow' });
     }
   }
   for (const change of migration.catalog) {

@@ -90,3 +90,24 @@ describe('db-review check --shadow-url (a real PostgreSQL server)', async () => 
     expect(run.stdout).toMatch(/\(shadow: server PostgreSQL \d+\.\d+, \d+\.\d s\)\n$/);
   });
 });
+
+describe('db-review check with table size hints', () => {
+  it('makes a rewrite of a small table a notice, and a scan of a large one an error', async () => {
+    const dir = project({
+      '.github/db-review.yml': 'tables:\n  lookup: 12\n  events_2025: 5M\n',
+      'db/1_base.sql': [
+        'CREATE TABLE lookup (id bigint PRIMARY KEY, code integer);',
+        'CREATE TABLE events (id bigint NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);',
+        'CREATE TABLE events_2025 (id bigint NOT NULL, at date NOT NULL);',
+      ].join('\n'),
+      'db/2_change.sql': "ALTER TABLE lookup ALTER COLUMN code TYPE bigint;\nALTER TABLE events ATTACH PARTITION events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
+    });
+    const found = findings((await runCli(['check', 'db', '--format', 'json'], dir)).stdout);
+    const rewrite = found.find((f) => f.rule === 'column-type-rewrite')!;
+    expect(rewrite.severity).toBe('notice');
+    expect(rewrite.message).toMatch(/By the size hints the table is small \(`lookup` ≈ 12 rows\), so it is over quickly\.$/);
+    const attach = found.find((f) => f.rule === 'attach-partition-without-check')!;
+    expect(attach.severity).toBe('error');
+    expect(attach.message).toMatch(/By the size hints this is a large table \(`events_2025` ≈ 5,000,000 rows\)\.$/);
+  });
+});
