@@ -85,7 +85,3 @@ export const allRules: Rule[] = [
   enumAddValueInTransaction,
   enumValueOrdering,
 ];
-
-export function ruleById(id: string): Rule | undefined {
-  return allRules.find((rule) => rule.id === id);
-}

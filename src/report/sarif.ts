@@ -20,10 +20,6 @@ type SarifLevel = 'error' | 'warning' | 'note';
 
 const LEVEL: Record<Severity, SarifLevel> = { error: 'error', warning: 'warning', notice: 'note' };
 
-export function sarifLevel(severity: Severity): SarifLevel {
-  return LEVEL[severity];
-}
-
 /**
  * A repository-relative path as a SARIF relative URI reference (to be resolved against
  * %SRCROOT%): forward slashes, no leading "./", each segment percent-encoded.

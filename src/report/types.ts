@@ -1,5 +1,3 @@
-import type { Severity } from '../findings.ts';
-
 /** What a reporter knows about a rule; comes from the rule registry. */
 export interface RuleMeta {
   /** One line: what the rule looks for. */
@@ -20,6 +18,3 @@ export interface ReportOptions {
 export type ReportFormat = 'text' | 'json' | 'markdown' | 'sarif';
 
 export const REPORT_FORMATS: readonly ReportFormat[] = ['text', 'json', 'markdown', 'sarif'];
-
-/** Highest severity first. */
-export const SEVERITY_ORDER: readonly Severity[] = ['error', 'warning', 'notice'];

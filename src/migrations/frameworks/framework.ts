@@ -1,5 +1,4 @@
 import type { Framework, Migration } from '../types.ts';
-import { dirOf } from '../text.ts';
 import type { SqlFile } from '../text.ts';
 
 export interface DetectInput {
@@ -33,10 +32,6 @@ export interface FrameworkModule {
 }
 
 /** Paths of all candidate files whose directory is in `dirs`. */
-export function filesInDirs(files: SqlFile[], dirs: ReadonlySet<string>): string[] {
-  return files.filter((f) => dirs.has(dirOf(f.path))).map((f) => f.path);
-}
-
 /** What a forced framework reads without globs: its detected files, or every candidate when none were detected. */
 export function detectedOrAll(detected: string[], files: SqlFile[]): string[] {
   return detected.length > 0 ? detected : files.map((f) => f.path);
