@@ -2,6 +2,7 @@ import { allRules } from '../rules/index.ts';
 import { tableRows, type Config } from './config/index.ts';
 import type { Finding } from './findings.ts';
 import { lint, type ParsedMigration } from './lint/engine.ts';
+import { withoutSuppressedShadowFindings } from './lint/suppressions.ts';
 import { discoverMigrations } from './migrations/discover.ts';
 import type { Framework, Migration } from './migrations/types.ts';
 import type { Review, ShadowSummary } from './review-types.ts';
@@ -69,7 +70,10 @@ export async function reviewSource(source: ChangeSource, config: Config, options
     : undefined;
   const definitionRules = new Set(allRules.filter((rule) => rule.scope === 'definition').map((rule) => rule.id));
   const findings = trace
-    ? applyEvidence(ruleFindings, trace, { targetVersion: pgVersion, aboutExecution: (rule) => !definitionRules.has(rule), tableRows: rowsOf })
+    ? withoutSuppressedShadowFindings(
+        applyEvidence(ruleFindings, trace, { targetVersion: pgVersion, aboutExecution: (rule) => !definitionRules.has(rule), tableRows: rowsOf }),
+        parsed,
+      )
     : ruleFindings;
   const reviewed = parsed
     .filter((p) => p.reviewed)
@@ -80,7 +84,8 @@ export async function reviewSource(source: ChangeSource, config: Config, options
       statements: p.statements.filter((s) => !s.embeddedIn).length,
     }));
   const notes = [...discovery.warnings, ...deletedMigrations(changed), ...standInNotes(trace)];
-  return { review: buildReview(findings, reviewed, config, pgVersion, trace && shadowSummary(trace)), framework: discovery.framework, notes, trace };
+  const review = buildReview(findings, reviewed, config, pgVersion, trace && shadowSummary(trace), trace?.schemaChanges);
+  return { review, framework: discovery.framework, notes, trace };
 }
 
 function parseUp(migration: Migration): Omit<ParsedMigration, 'migration' | 'reviewed'> {
@@ -138,6 +143,12 @@ function shadowSummary(trace: ShadowTrace): ShadowSummary {
 }
 
 function standInNotes(trace: ShadowTrace | undefined): string[] {
-  if (!trace?.standIns.length) return [];
-  return [`stand-in tables on the shadow database (no migration creates them): ${trace.standIns.join(', ')}; their columns and rows are made up, so what they show is indicative`];
+  const notes: string[] = [];
+  if (trace?.standIns.length) {
+    notes.push(`stand-in tables on the shadow database (no migration creates them): ${trace.standIns.join(', ')}; their columns and rows are made up, so what they show is indicative`);
+  }
+  if (trace?.standInRoles.length) {
+    notes.push(`stand-in roles on the shadow database (no migration creates them): ${trace.standInRoles.join(', ')}; made as NOLOGIN roles so that grants, policies and ownership changes naming them run`);
+  }
+  return notes;
 }

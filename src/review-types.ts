@@ -1,5 +1,6 @@
 import type { Finding, Severity } from './findings.ts';
 import type { Framework } from './migrations/types.ts';
+import type { SchemaChanges } from './shadow/schema-changes.ts';
 
 export type Conclusion = 'failure' | 'success' | 'neutral';
 
@@ -34,4 +35,6 @@ export interface Review {
   postgresVersion: number;
   /** Absent when the review ran without a shadow database. */
   shadow?: ShadowSummary;
+  /** The net effect of the reviewed migrations on the schema, as the shadow database saw it; absent without one. */
+  schemaChanges?: SchemaChanges;
 }

@@ -1,6 +1,7 @@
 import type { Config } from './config/index.ts';
 import { SEVERITY_RANK, type Finding, type Severity } from './findings.ts';
 import type { Conclusion, Review, ReviewedMigration, ShadowSummary } from './review-types.ts';
+import type { SchemaChanges } from './shadow/schema-changes.ts';
 
 /**
  * Applies the config's severities, merges duplicates, sorts, and decides the conclusion:
@@ -12,6 +13,7 @@ export function buildReview(
   config: Config,
   postgresVersion: number,
   shadow?: ShadowSummary,
+  schemaChanges?: SchemaChanges,
 ): Review {
   const kept = dedupe(findings.flatMap((finding) => configured(finding, config))).sort(compareFindings);
   const counts: Record<Severity, number> = { error: 0, warning: 0, notice: 0 };
@@ -24,6 +26,7 @@ export function buildReview(
     migrations,
     postgresVersion,
     ...(shadow ? { shadow } : {}),
+    ...(schemaChanges ? { schemaChanges } : {}),
   };
 }
 

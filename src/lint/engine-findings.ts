@@ -81,6 +81,13 @@ export const ENGINE_FINDINGS: EngineFinding[] = [
     safe: 'DROP INDEX CONCURRENTLY the invalid index and build it again.',
   },
   {
+    id: 'irreversible-down',
+    severity: 'warning',
+    summary: 'A down migration does not bring the schema back to where it was before its up, or fails on the shadow database.',
+    why: 'After the reviewed ups, the shadow database runs their downs latest first, as `migrate down` would, and compares the catalog after each with the catalog before its up: tables, columns, constraints, indexes and enums. A down that leaves objects behind or drops ones it did not create leaves the schema other than the code expects, and one that fails (reported as an error) blocks the rollback; either way it shows when a rollback is needed most, during an incident.',
+    safe: 'Make the down the exact inverse of the up; where that is impossible (an enum label cannot be dropped, dropped data does not come back), say so in the down and plan a forward fix instead.',
+  },
+  {
     id: 'base-schema',
     severity: 'notice',
     summary: 'A migration of the base (not under review) did not apply on the shadow database.',

@@ -1,4 +1,6 @@
+import type { Finding } from '../findings.ts';
 import type { SqlComment, Statement } from '../sql/statement.ts';
+import type { ParsedMigration } from './engine.ts';
 
 export interface Suppression {
   rules: string[];
@@ -38,4 +40,24 @@ export function suppressedRules(statement: Statement, suppressions: Suppression[
     if (applies) for (const rule of s.rules) rules.add(rule);
   }
   return rules;
+}
+
+/**
+ * The findings less the shadow database's that a suppression silences at the statement they
+ * point at. Rule findings are left as they are: the engine does not run a suppressed rule.
+ */
+export function withoutSuppressedShadowFindings(findings: Finding[], migrations: ParsedMigration[]): Finding[] {
+  const byPath = new Map(migrations.map((m) => [m.migration.path, m]));
+  return findings.filter((finding) => {
+    const migration = finding.source === 'shadow' ? byPath.get(finding.path) : undefined;
+    return !migration || !suppressedAt(migration, finding.line).has(finding.rule);
+  });
+}
+
+/** The rules silenced for the top-level statement spanning `line`; outside any statement, the file-wide ones. */
+function suppressedAt(migration: ParsedMigration, line: number): Set<string> {
+  const suppressions = readSuppressions(migration.comments);
+  const statement = migration.statements.find((s) => !s.embeddedIn && s.range.startLine <= line && s.range.endLine >= line);
+  if (statement) return suppressedRules(statement, suppressions);
+  return new Set(suppressions.filter((s) => s.scope === 'file').flatMap((s) => s.rules));
 }

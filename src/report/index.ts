@@ -10,7 +10,8 @@ export { REPORT_FORMATS } from './types.ts';
 export { formatText, shouldColor } from './text.ts';
 export { formatJson, toJsonReport } from './json.ts';
 export type { JsonFinding, JsonReport } from './json.ts';
-export { escapeTableCell, fenceFor, formatMarkdown } from './markdown.ts';
+export { formatMarkdown } from './markdown.ts';
+export { escapeTableCell, fenceFor } from './markdown-syntax.ts';
 export { formatSarif, toSarifLog } from './sarif.ts';
 
 const REPORTERS: Record<ReportFormat, (review: Review, options: ReportOptions) => string> = {

@@ -1,5 +1,6 @@
 import type { Evidence, Finding, Severity } from '../findings.ts';
 import type { Conclusion, Review, ReviewedMigration, ShadowSummary } from '../review-types.ts';
+import type { SchemaChanges } from '../shadow/schema-changes.ts';
 import { columnOf, endLineOf, ruleMeta, sortFindings } from './common.ts';
 import type { ReportOptions } from './types.ts';
 
@@ -14,6 +15,8 @@ export interface JsonReport {
   migrations: ReviewedMigration[];
   /** How the shadow database run went; `null` when the review ran without one. */
   shadow: ShadowSummary | null;
+  /** The net effect of the reviewed migrations on the schema; `null` without a shadow database. */
+  schemaChanges: SchemaChanges | null;
   findings: JsonFinding[];
 }
 
@@ -55,6 +58,7 @@ export function toJsonReport(review: Review, options: ReportOptions): JsonReport
       statements: m.statements,
     })),
     shadow: review.shadow ?? null,
+    schemaChanges: review.schemaChanges ?? null,
     findings: sortFindings(review.findings).map((f) => ({
       rule: f.rule,
       severity: f.severity,

@@ -8,56 +8,17 @@ import {
   ruleMeta,
   sortFindings,
   totalCount,
-  withoutFinalNewline,
 } from './common.ts';
+import { codeSpan, escapeHtml, escapeTableCell, fencedBlock } from './markdown-syntax.ts';
+import { schemaChangesSection } from './schema-summary.ts';
 import type { ReportOptions } from './types.ts';
-
-/**
- * A backtick fence for a fenced code block holding `code`: one backtick longer than the longest
- * run of backticks inside it, and never shorter than three.
- */
-export function fenceFor(code: string): string {
-  let longest = 0;
-  for (const run of code.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
-  return '`'.repeat(Math.max(3, longest + 1));
-}
-
-/** `code` as a fenced block with an info string, e.g. ```sql … ```. */
-export function fencedBlock(code: string, info = ''): string {
-  const fence = fenceFor(code);
-  return `${fence}${info}\n${withoutFinalNewline(code)}\n${fence}`;
-}
-
-/**
- * Text made safe for one GFM table cell: `|` escaped, line breaks turned into `<br>`, HTML
- * special characters escaped so a message can't open a tag and swallow the rest of the comment.
- */
-export function escapeTableCell(text: string): string {
-  return escapeHtml(text)
-    .replace(/\\/g, '\\\\')
-    .replace(/\|/g, '\\|')
-    .replace(/\r\n|\r|\n/g, '<br>')
-    .trim();
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/** Code span around `text`, with a backtick run longer than any inside it. */
-function codeSpan(text: string): string {
-  let longest = 0;
-  for (const run of text.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
-  const ticks = '`'.repeat(longest + 1);
-  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
-  return `${ticks}${pad}${text}${pad}${ticks}`;
-}
 
 const SEVERITY_ICON = { error: '🛑', warning: '⚠️', notice: 'ℹ️' } as const;
 
 /**
  * Markdown for a pull-request comment or a job summary: a heading with the verdict, a table of
- * findings, then a collapsible section per finding that has a detail or a fix. Ends with a newline.
+ * findings, then a collapsible section per finding that has a detail or a fix, then the schema
+ * changes the shadow database saw. Ends with a newline.
  */
 export function formatMarkdown(review: Review, options: ReportOptions): string {
   const out: string[] = [];
@@ -68,9 +29,14 @@ export function formatMarkdown(review: Review, options: ReportOptions): string {
   );
 
   const findings = sortFindings(review.findings);
-  if (findings.length === 0) return out.join('\n') + '\n';
+  if (findings.length > 0) out.push(...findingLines(findings, options));
+  if (review.schemaChanges) out.push('', ...schemaChangesSection(review.schemaChanges));
+  return out.join('\n') + '\n';
+}
 
-  out.push('', '| Location | Severity | Rule | Message |', '| --- | --- | --- | --- |');
+/** The findings table, then a collapsible section per finding that has a detail or a fix. */
+export function findingLines(findings: Finding[], options: ReportOptions): string[] {
+  const out = ['', '| Location | Severity | Rule | Message |', '| --- | --- | --- | --- |'];
   for (const f of findings) {
     const help = ruleMeta(options.rulesMeta, f.rule)?.helpUri;
     const rule = help
@@ -102,7 +68,7 @@ export function formatMarkdown(review: Review, options: ReportOptions): string {
     }
     out.push('', '</details>');
   }
-  return out.join('\n') + '\n';
+  return out;
 }
 
 function verdict(review: Review): string {

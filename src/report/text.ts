@@ -2,6 +2,7 @@ import { styleText } from 'node:util';
 import type { Severity } from '../findings.ts';
 import type { Review, ShadowSummary } from '../review-types.ts';
 import { columnOf, countsPhrase, failHint, groupByFile, plural, totalCount } from './common.ts';
+import { schemaChangesLine } from './schema-summary.ts';
 import type { ReportOptions } from './types.ts';
 
 type Style = Parameters<typeof styleText>[0];
@@ -27,7 +28,8 @@ export function shouldColor(
 
 /**
  * Terminal report: findings grouped by file and sorted by line, columns aligned within each
- * file, then a summary line. Ends with a newline. No escape codes unless `options.color`.
+ * file, then the schema changes in one line (with a shadow database), then a summary line. Ends
+ * with a newline. No escape codes unless `options.color`.
  */
 export function formatText(review: Review, options: ReportOptions): string {
   const paint = (style: Style, text: string): string =>
@@ -63,6 +65,7 @@ export function formatText(review: Review, options: ReportOptions): string {
     lines.push('');
   }
 
+  if (review.schemaChanges) lines.push(schemaChangesLine(review.schemaChanges));
   lines.push(summaryLine(review, paint));
   return lines.join('\n') + '\n';
 }

@@ -1,6 +1,9 @@
 import type { Evidence, Finding } from '../findings.ts';
 import { blocksTraffic, describeBlocked } from '../sql/lock-modes.ts';
 import { displayName } from '../sql/names.ts';
+import { foreignKeyWithoutIndex } from '../../rules/foreign-key-without-index.ts';
+import { downFindings } from './downs.ts';
+import { isIndexed, type ForeignKeyShape, type TableChanges, type TableShape } from './schema-changes.ts';
 import type { MigrationTrace, ShadowTrace, StatementTrace } from './trace-types.ts';
 
 /** Rules whose finding is a claim that the statement rewrites the table: the shadow can refute it. */
@@ -47,8 +50,8 @@ export function applyEvidence(findings: Finding[], trace: ShadowTrace, options: 
     return withEvidence(finding, statement, refutable);
   });
   const reportedAt = new Set(merged.map((f) => key(f.path, f.line)));
-  const all = [...merged, ...trace.migrations.flatMap((migration) => traceFindings(migration, reportedAt)), ...baseFindings(trace)];
-  return all.map((finding) => sizedByHints(finding, options.tableRows));
+  const all = [...merged, ...trace.migrations.flatMap((migration) => traceFindings(migration, reportedAt)), ...baseFindings(trace), ...downFindings(trace)];
+  return [...all, ...unindexedForeignKeys(trace, merged, options.tableRows)].map((finding) => sizedByHints(finding, options.tableRows));
 }
 
 /**
@@ -122,7 +125,7 @@ export function describe(statement: StatementTrace): string {
   const lockTexts = [...byTable].map(([table, locks]) => {
     const own = locks.find((l) => !l.relation) ?? locks[0]!;
     const indexes = locks.filter((l) => l.relation).length;
-    return `${own.mode} on \`${displayName(table)}\`${indexes ? ` (and ${indexes} of its index${indexes === 1 ? '' : 'es'})` : ''}`;
+    return `${own.mode} on \`${displayName(table)}\`${indexes ? ` (and ${indexes} of its indexes)` : ''}`;
   });
   if (lockTexts.length) {
     const held = statement.heldWhile ? `, held while ${statement.heldWhile} more statement${statement.heldWhile === 1 ? '' : 's'} ran` : '';
@@ -222,4 +225,61 @@ function baseFindings(trace: ShadowTrace): Finding[] {
     message: `This base migration did not apply on the shadow database (${failure.message}); the review went on with what applied, and stand-ins replace what is missing.`,
     source: 'shadow',
   }));
+}
+
+/**
+ * Foreign keys the reviewed migrations added that no valid index leads with once they have all
+ * run. The rule reports most of them from the SQL; this catches those its schema model did not
+ * follow (a key added, or its index dropped, by dynamic SQL), at the statement that added the key.
+ */
+function unindexedForeignKeys(trace: ShadowTrace, findings: Finding[], tableRows: (table: string) => number | undefined): Finding[] {
+  const changes = trace.schemaChanges;
+  if (changes.status !== 'complete') return [];
+  const shapes = new Map(changes.shapes.map((shape) => [shape.table, shape]));
+  return changes.tables.flatMap((table) => {
+    const shape = shapes.get(table.table);
+    // A stand-in has no indexes: whether the real table has one is unknown.
+    if (!shape || table.standIn) return [];
+    const added = new Set(table.constraintsAdded.filter((c) => c.kind === 'foreign key').map((c) => c.name));
+    return shape.foreignKeys
+      .filter((key) => added.has(key.name) && key.enforced && !isIndexed(key, shape.indexes))
+      .flatMap((key) => {
+        const site = statementAdding(trace, `${table.table}.${key.name}`);
+        if (!site) return [];
+        const reported = findings.some((f) => f.rule === foreignKeyWithoutIndex.id && f.path === site.path && f.line >= site.line && f.line <= site.endLine);
+        return reported ? [] : [unindexedForeignKey(table, shape, key, site, tableRows(table.table))];
+      });
+  });
+}
+
+/** The last traced statement that added the constraint; the start of its migration when no statement shows it (a function call). */
+function statementAdding(trace: ShadowTrace, constraint: string): { path: string; line: number; endLine: number } | undefined {
+  const adds = (changes: StatementTrace['catalog']) => changes.some((c) => c.kind === 'constraint-added' && c.name === constraint);
+  for (const migration of [...trace.migrations].reverse()) {
+    const statement = migration.statements.findLast((s) => adds(s.catalog));
+    if (statement) return { path: migration.path, line: statement.statement.range.startLine, endLine: statement.statement.range.endLine };
+    if (adds(migration.catalog)) return { path: migration.path, line: 1, endLine: 1 };
+  }
+  return undefined;
+}
+
+function unindexedForeignKey(table: TableChanges, shape: TableShape, key: ForeignKeyShape, site: { path: string; line: number; endLine: number }, rows: number | undefined): Finding {
+  const t = `\`${displayName(table.table)}\``;
+  const columns = key.columns.map((c) => `\`${c}\``).join(', ');
+  const weight = rows === undefined ? '' : ` (≈ ${rows.toLocaleString('en-US')} rows by the size hints)`;
+  const how = table.change === 'created' ? 'a plain CREATE INDEX right after the CREATE TABLE' : 'CREATE INDEX CONCURRENTLY, in a migration of its own';
+  const indexes = shape.indexes.map((i) => `\`${displayName(i.name)}\` (${i.columns.map((c) => c ?? 'an expression').join(', ')})${i.partial ? ' partial' : ''}${i.valid ? '' : ' INVALID'}`);
+  return {
+    rule: foreignKeyWithoutIndex.id,
+    severity: rows !== undefined && rows <= SMALL_TABLE_ROWS ? 'notice' : foreignKeyWithoutIndex.severity,
+    path: site.path,
+    line: site.line,
+    endLine: site.endLine,
+    message: `After the reviewed migrations, no valid index on ${t} starts with the foreign key column${key.columns.length === 1 ? '' : 's'} ${columns} (seen on the shadow database): every DELETE from \`${displayName(key.references)}\`, or UPDATE of its key, scans all of ${t}${weight} to find referencing rows. Add an index on ${t} (${columns}) with ${how}.`,
+    detail: [
+      'The rules did not see this in the SQL: the key, or the loss of the index that covered it, comes from SQL they do not follow (dynamic SQL run by EXECUTE, a function).',
+      `Indexes on ${t} once the reviewed migrations have run: ${indexes.length ? indexes.join(', ') : 'none'}.`,
+    ].join(' '),
+    source: 'shadow',
+  };
 }

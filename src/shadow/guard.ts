@@ -21,10 +21,12 @@ import { checkStatement } from './guard/walk.ts';
  *   default) or carries SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS, or joins a
  *   predefined pg_* role. Migrations create application roles and then GRANT to them; refusing
  *   the CREATE would make every later GRANT fail on the shadow. A role that cannot log in and
- *   holds no server-wide power is inert. GRANT role TO is allowed except for predefined roles.
- *   ALTER ROLE (a password, VALID UNTIL or CONNECTION LIMIT on the review's own role would lock
- *   the shadow out), ALTER ROLE ... SET (kept for later sessions), ALTER ROLE RENAME / OWNER,
- *   DROP ROLE and REASSIGN OWNED are refused: roles are the server's, not the database's.
+ *   holds no server-wide power is inert; the provider makes it as a stand-in role instead of
+ *   running the statement (migration-roles.ts). GRANT role TO is allowed except for
+ *   predefined roles. ALTER ROLE (a password, VALID UNTIL or CONNECTION LIMIT on the review's
+ *   own role would lock the shadow out), ALTER ROLE ... SET (kept for later sessions), ALTER
+ *   ROLE RENAME / OWNER, DROP ROLE and REASSIGN OWNED are refused: roles are the server's, not
+ *   the database's.
  * - SET ROLE, SET SESSION AUTHORIZATION, RESET of either, in any form (LOCAL, in a function's
  *   SET clause, set_config('role', ...), UPDATE pg_settings ... WHERE name = 'role', a view of
  *   pg_settings) and DISCARD ALL are refused: a server provider that connects as one role and

@@ -42,6 +42,14 @@ export interface ShadowDatabase {
    * ShadowStatementError when PostgreSQL refuses it, ShadowTimeoutError past `timeoutMs`.
    */
   query(sql: string, options?: { timeoutMs?: number }): Promise<QueryResult>;
+  /**
+   * Makes each named role exist for this database's SQL as a stand-in role (see stand-in-roles.ts)
+   * that it may grant to, hand objects to and name in policies. Returns the names that are stand-ins
+   * now: made by this call, or earlier by db-review (for a base schema, or on the server for another
+   * review running at the same time). Names of the server's own roles and reserved names are left
+   * alone and not returned: SQL that names them meets PostgreSQL's own checks.
+   */
+  ensureStandInRoles(names: string[]): Promise<string[]>;
   /** Drops the database (server) or stops the worker (embedded). Safe to call twice. */
   close(): Promise<void>;
 }

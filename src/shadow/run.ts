@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { ParsedMigration } from '../lint/engine.ts';
+import { catalogSnapshot, type CatalogSnapshot } from './catalog.ts';
+import { checkDowns, traceRememberingCatalogs } from './downs.ts';
 import type { BaseSchema, ShadowDatabase, ShadowLimits, ShadowProvider } from './provider.ts';
+import { netSchemaChanges, type SchemaChanges } from './schema-changes.ts';
+import { prepareMigrationRoles } from './migration-roles.ts';
 import { createStandIns } from './stand-ins.ts';
-import type { BaseReport, ShadowTrace } from './trace-types.ts';
+import type { BaseReport, MigrationTrace, ShadowTrace } from './trace-types.ts';
 import { traceMigrations } from './tracer.ts';
 
 export interface ShadowRunOptions {
@@ -38,26 +42,48 @@ export async function runShadow(migrations: ParsedMigration[], options: ShadowRu
   try {
     const baseReport = base ? (built ?? { ...(await readBaseReport(db)), cached: true }) : { applied: 0, failures: [], cached: false };
     const standIns = await createStandIns(db, reviewed.flatMap((m) => m.statements.filter((s) => !s.embeddedIn)));
-    const traces = await traceMigrations(db, reviewed, {
+    const roles = await prepareMigrationRoles(db, { applied: baseMigrations, traced: reviewed }, options.refuse);
+    const schemaBefore = await catalogSnapshot(db);
+    const ups = await traceRememberingCatalogs(db, reviewed, {
       refuse: options.refuse,
+      divert: roles.divert,
       statementTimeoutMs: options.limits.statementMs,
       onProgress: (done, total, path) => options.onProgress?.(done < total ? `migration ${done + 1} of ${total}: ${path}` : `traced ${total} migrations`),
+    });
+    const schemaChanges = await schemaChangesAfter(db, schemaBefore, ups.traces, standIns);
+    // Last: the downs undo the schema that everything above reads.
+    const downs = await checkDowns(db, reviewed, ups, {
+      refuse: options.refuse,
+      divert: roles.divert,
+      statementTimeoutMs: options.limits.statementMs,
+      standIns,
+      onProgress: options.onProgress,
     });
     return {
       provider: options.provider.kind,
       serverVersion: db.serverVersion,
       base: baseReport,
-      migrations: traces,
+      migrations: ups.traces,
       standIns,
+      standInRoles: roles.standIns,
       elapsedMs: performance.now() - started,
+      schemaChanges,
+      ...(downs.length ? { downs } : {}),
     };
   } finally {
     await db.close();
   }
 }
 
+/** The net schema changes of the traced migrations; after a time limit the shadow is gone and the end state unknown. */
+async function schemaChangesAfter(db: ShadowDatabase, before: CatalogSnapshot, traces: MigrationTrace[], standIns: string[]): Promise<SchemaChanges> {
+  if (traces.some((trace) => trace.statements.some((s) => s.timedOut))) return { status: 'timed-out' };
+  return netSchemaChanges(before, await catalogSnapshot(db), standIns);
+}
+
 async function applyBase(db: ShadowDatabase, migrations: ParsedMigration[], options: ShadowRunOptions): Promise<BaseReport> {
-  const traces = await traceMigrations(db, migrations, { refuse: options.refuse, statementTimeoutMs: options.limits.statementMs, observe: false });
+  const roles = await prepareMigrationRoles(db, { applied: [], traced: migrations }, options.refuse);
+  const traces = await traceMigrations(db, migrations, { refuse: options.refuse, statementTimeoutMs: options.limits.statementMs, observe: false, divert: roles.divert });
   const failures = traces.flatMap((trace) => {
     const failed = trace.statements.find((s) => s.error || s.timedOut || s.skipped?.reason === 'refused');
     if (!failed) return [];

@@ -1,6 +1,8 @@
 import type { LockMode } from '../sql/lock-modes.ts';
 import type { Statement } from '../sql/statement.ts';
+import type { ConstraintSnapshot, IndexSnapshot } from './catalog.ts';
 import type { CatalogChange } from './catalog-diff.ts';
+import type { SchemaChanges } from './schema-changes.ts';
 
 export interface ObservedLock {
   /** `schema.name` of the table (for an index lock: the index's table). */
@@ -54,5 +56,46 @@ export interface ShadowTrace {
   migrations: MigrationTrace[];
   /** Tables created as stand-ins because the reviewed SQL needed them and no migration made them. */
   standIns: string[];
+  /** Roles the reviewed SQL names that no migration creates: stand-in roles, NOLOGIN and without privileges of their own. */
+  standInRoles: string[];
   elapsedMs: number;
+  /** The reviewed migrations' downs, run after all the ups, latest first; absent when none was run. */
+  downs?: DownCheck[];
+  /** The net effect of the reviewed migrations on the schema, read before the first and after the last. */
+  schemaChanges: SchemaChanges;
+}
+
+/** A reviewed migration's down, run on the shadow as `migrate down` would, right after the later downs. */
+export interface DownCheck {
+  migrationId: string;
+  /** The down's file, and the line its section starts at. */
+  path: string;
+  line: number;
+  /** After up then down, how the catalog differs from before the up; empty when the down restored it. */
+  differences: CatalogDifference[];
+  /** Why the down did not run to its end; the downs of earlier migrations were then not run. */
+  stopped?: DownStop;
+}
+
+export type CatalogDifference =
+  | Exclude<CatalogChange, { constraint: ConstraintSnapshot }>
+  | { kind: 'constraint-added' | 'constraint-dropped'; name: string; constraint: ConstraintSnapshot }
+  | { kind: 'constraint-changed'; name: string; from: ConstraintSnapshot; to: ConstraintSnapshot }
+  | { kind: 'index-changed'; name: string; from: IndexSnapshot; to: IndexSnapshot };
+
+export interface DownStop {
+  /** PostgreSQL (or its parser) rejected a statement, the guard refused statements, or the shadow itself stopped. */
+  reason: 'failed' | 'refused' | 'interrupted';
+  /** The statement PostgreSQL rejected or that ran out of time, or each statement the guard refused. */
+  at: {
+    line: number;
+    col: number;
+    endLine: number;
+    message: string;
+    code?: string;
+    /** Stand-in tables the rejected statement names: their made-up columns may be why it failed. */
+    standIns?: string[];
+  }[];
+  /** Downs of earlier reviewed migrations left unchecked because of this one. */
+  unchecked: number;
 }

@@ -2,13 +2,14 @@ import type { TransactionStmt } from '@pgsql/types';
 import type { ParsedMigration } from '../lint/engine.ts';
 import { effectiveTransactionMode } from '../lint/transaction-mode.ts';
 import { nodeOf } from '../sql/ast.ts';
-import { LOCK_MODES } from '../sql/lock-modes.ts';
 import { cannotRunInTransaction } from '../sql/non-transactional.ts';
 import type { Statement } from '../sql/statement.ts';
-import { catalogSnapshot, heldLocks, relationStates, type CatalogSnapshot, type HeldRelationLock, type RelationState } from './catalog.ts';
+import type { CatalogSnapshot } from './catalog.ts';
 import { diffCatalog } from './catalog-diff.ts';
+import { relationsNamed } from './named-relations.ts';
+import { ShadowObserver } from './observer.ts';
 import { ShadowStatementError, ShadowTimeoutError, type ShadowDatabase } from './provider.ts';
-import type { MigrationTrace, ObservedLock, StatementTrace } from './trace-types.ts';
+import type { MigrationTrace, StatementTrace } from './trace-types.ts';
 
 export interface TraceOptions {
   /** Why a statement must not run (hostile), or undefined. */
@@ -16,17 +17,12 @@ export interface TraceOptions {
   statementTimeoutMs: number;
   /** False to only apply the migrations (a base schema), without reading what they did. */
   observe?: boolean;
+  /** Carries out a statement in place of sending it (role statements), or returns undefined to have it sent. */
+  divert?: (statement: Statement) => Promise<unknown> | undefined;
   onProgress?: (done: number, total: number, path: string) => void;
+  /** Told the catalog as it stands before each migration runs (when observing). */
+  beforeMigration?: (index: number, catalog: CatalogSnapshot) => void;
 }
-
-interface Observation {
-  locks: HeldRelationLock[];
-  states: Map<string, RelationState>;
-  catalog: CatalogSnapshot | undefined;
-}
-
-/** Statements that cannot change the catalog: no snapshot is taken around them. */
-const DATA_ONLY = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt', 'VariableSetStmt', 'VariableShowStmt', 'TransactionStmt', 'LockStmt', 'NotifyStmt', 'ExplainStmt']);
 
 /**
  * Runs each migration the way its runner does and records, after every statement and inside its
@@ -34,6 +30,7 @@ const DATA_ONLY = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt
  */
 export async function traceMigrations(db: ShadowDatabase, migrations: ParsedMigration[], options: TraceOptions): Promise<MigrationTrace[]> {
   const traces: MigrationTrace[] = [];
+  const observer = options.observe === false ? undefined : await ShadowObserver.start(db);
   let dead = false;
   for (const [index, parsed] of migrations.entries()) {
     options.onProgress?.(index, migrations.length, parsed.migration.path);
@@ -42,7 +39,8 @@ export async function traceMigrations(db: ShadowDatabase, migrations: ParsedMigr
       traces.push(skippedMigration(parsed, statements, options, 'the shadow database stopped at an earlier time limit'));
       continue;
     }
-    const trace = await new MigrationRun(db, parsed, statements, options).run();
+    if (observer) options.beforeMigration?.(index, observer.catalog);
+    const trace = await new MigrationRun(db, parsed, statements, options, observer).run();
     dead = trace.statements.some((s) => s.timedOut);
     traces.push(trace);
   }
@@ -84,23 +82,19 @@ class MigrationRun {
   /** Traces of the statements run in the transaction now open (for `heldWhile`). */
   private openTransaction: StatementTrace[] = [];
   private preExisting = new Set<string>();
-  /** What the last statement of the open transaction left behind, still true for the next one. */
-  private carried: Observation | undefined;
 
   constructor(
     private readonly db: ShadowDatabase,
     private readonly parsed: ParsedMigration,
     private readonly statements: Statement[],
     private readonly options: TraceOptions,
+    /** Absent when only applying (a base schema). */
+    private readonly observer: ShadowObserver | undefined,
   ) {}
 
-  private get observing(): boolean {
-    return this.options.observe !== false;
-  }
-
   async run(): Promise<MigrationTrace> {
-    const before = this.observing ? await catalogSnapshot(this.db) : EMPTY_CATALOG;
-    if (this.observing) this.preExisting = new Set((await relationStates(this.db)).keys());
+    const before = this.observer?.catalog ?? EMPTY_CATALOG;
+    this.preExisting = this.observer?.relations() ?? new Set();
     const mode = effectiveTransactionMode(this.parsed.migration, this.statements);
     if (mode === 'per-file' || (mode === 'implicit' && this.statements.length > 1)) await this.begin(true);
     let failed = false;
@@ -122,80 +116,65 @@ class MigrationRun {
       }
     }
     if (!stop && this.inTransaction) await this.end('COMMIT');
-    const after = stop?.reason === 'after-timeout' || !this.observing ? before : await catalogSnapshot(this.db);
+    const after = stop?.reason === 'after-timeout' ? before : (this.observer?.catalog ?? EMPTY_CATALOG);
     return { migrationId: this.parsed.migration.id, path: this.parsed.migration.path, statements: this.traces, catalog: diffCatalog(before, after), failed };
   }
 
   private async runStatement(statement: Statement): Promise<StatementTrace> {
     const control = nodeOf<TransactionStmt>(statement, 'TransactionStmt');
     if (control) return this.transactionControl(statement, control);
+    const observer = this.observer;
     // A SET takes no lock and changes no catalog; SET TRANSACTION must even come before any query.
-    if (!this.observing || statement.kind === 'VariableSetStmt') return this.apply(statement);
+    if (!observer || statement.kind === 'VariableSetStmt') return this.apply(statement);
     const observable = this.inTransaction || !cannotRunInTransaction(statement);
     const probe = !this.inTransaction && observable;
-    if (probe) await this.db.query('BEGIN');
-    const before = await this.observeBefore(statement, observable);
+    if (probe) await observer.begin({ countersLater: false });
+    else if (observable) await observer.beforeStatement();
+    const outsideTables = observable ? undefined : await observer.tablesOf(relationsNamed(statement));
     const trace = emptyTrace(statement);
     trace.locksObserved = observable;
     const started = performance.now();
     try {
-      await this.db.query(statement.sql, { timeoutMs: this.options.statementTimeoutMs });
+      await this.send(statement);
     } catch (error) {
       trace.elapsedMs = performance.now() - started;
-      this.carried = undefined;
       if (error instanceof ShadowTimeoutError) {
         trace.timedOut = true;
         return trace;
       }
       if (!(error instanceof ShadowStatementError)) throw error;
       trace.error = { message: error.message, code: error.code, ...positionOf(statement, error.position) };
-      if (probe) await this.db.query('ROLLBACK');
+      if (probe) await this.rollbackProbe(observer);
       return trace;
     }
     trace.elapsedMs = performance.now() - started;
-    const after: Observation = {
-      locks: observable ? await heldLocks(this.db) : [],
-      states: await relationStates(this.db),
-      catalog: before.catalog && !DATA_ONLY.has(statement.kind) ? await catalogSnapshot(this.db) : before.catalog,
-    };
-    if (observable) {
-      // A lock on a relation this statement created (a new index) is nobody else's concern.
-      const existed = new Set([...before.states.values()].map((state) => state.oid));
-      trace.locks = newLocks(before.locks, after.locks.filter((lock) => existed.has(lock.oid)));
-    }
-    trace.rewrites = replaced(before.states, after.states).filter((relation) => this.preExisting.has(relation));
-    // A rewrite reads the whole table anyway: a scan is news only for tables kept in place.
-    trace.scans = scanned(before.states, after.states, this.preExisting).filter((table) => !trace.rewrites.includes(table));
-    if (before.catalog && after.catalog && !DATA_ONLY.has(statement.kind)) trace.catalog = diffCatalog(before.catalog, after.catalog);
+    const observed = observable
+      ? await observer.inTransaction({ catalog: changesUnlockedTables(statement) ? 'all' : 'locked', preExisting: this.preExisting })
+      : await observer.outsideTransaction({ preExisting: this.preExisting, tables: outsideTables });
+    Object.assign(trace, observed);
     if (probe) {
       await this.db.query('COMMIT');
+      observer.ended(true);
     } else if (this.inTransaction) {
       this.heldBy(trace);
-      this.carried = after;
     }
     return trace;
   }
 
-  /**
-   * Locks, storage and (for statements that may change it) the catalog before a statement. Inside
-   * one transaction, what the previous statement left is exactly that: it is carried over
-   * instead of read again.
-   */
-  private async observeBefore(statement: Statement, observable: boolean): Promise<Observation> {
-    const needsCatalog = !DATA_ONLY.has(statement.kind);
-    const carried = this.inTransaction ? this.carried : undefined;
-    return {
-      locks: carried?.locks ?? (observable ? await heldLocks(this.db) : []),
-      states: carried?.states ?? (await relationStates(this.db)),
-      catalog: carried?.catalog ?? (needsCatalog ? await catalogSnapshot(this.db) : undefined),
-    };
+  private async rollbackProbe(observer: ShadowObserver): Promise<void> {
+    await this.db.query('ROLLBACK');
+    observer.ended(false);
+  }
+
+  private send(statement: Statement): Promise<unknown> {
+    return this.options.divert?.(statement) ?? this.db.query(statement.sql, { timeoutMs: this.options.statementTimeoutMs });
   }
 
   /** Runs the statement without reading what it did. */
   private async apply(statement: Statement): Promise<StatementTrace> {
     const trace = emptyTrace(statement);
     try {
-      await this.db.query(statement.sql, { timeoutMs: this.options.statementTimeoutMs });
+      await this.send(statement);
     } catch (error) {
       if (error instanceof ShadowTimeoutError) return { ...trace, timedOut: true };
       if (!(error instanceof ShadowStatementError)) throw error;
@@ -214,30 +193,33 @@ class MigrationRun {
       case 'TRANS_STMT_BEGIN':
       case 'TRANS_STMT_START':
         this.inTransaction = true;
+        this.observer?.begun();
         break;
       case 'TRANS_STMT_COMMIT':
       case 'TRANS_STMT_ROLLBACK':
-        this.closeTransaction();
+        this.closeTransaction(control.kind === 'TRANS_STMT_COMMIT');
         // A multi-statement query opens a new implicit transaction for what follows a COMMIT.
         if (this.runnerTransaction && this.parsed.migration.transaction === 'implicit') await this.begin(true);
         else this.runnerTransaction = false;
         break;
       default:
+        // Savepoints: what a rollback to one undid is read back in full.
+        await this.observer?.resync();
         break;
     }
     return trace;
   }
 
   private async begin(runner: boolean): Promise<void> {
-    this.carried = undefined;
-    await this.db.query('BEGIN');
+    if (this.observer) await this.observer.begin({ countersLater: true });
+    else await this.db.query('BEGIN');
     this.inTransaction = true;
     this.runnerTransaction = runner;
   }
 
   private async end(command: 'COMMIT' | 'ROLLBACK'): Promise<void> {
     await this.db.query(command);
-    this.closeTransaction();
+    this.closeTransaction(command === 'COMMIT');
     this.runnerTransaction = false;
   }
 
@@ -246,8 +228,8 @@ class MigrationRun {
     this.openTransaction.push(trace);
   }
 
-  private closeTransaction(): void {
-    this.carried = undefined;
+  private closeTransaction(committed: boolean): void {
+    this.observer?.ended(committed);
     this.inTransaction = false;
     this.openTransaction = [];
   }
@@ -255,40 +237,16 @@ class MigrationRun {
 
 const EMPTY_CATALOG: CatalogSnapshot = { tables: new Map(), constraints: new Map(), indexes: new Map(), enums: new Map() };
 
-/** Locks held now that were not held (in that mode or a stronger one) before, by table. */
-function newLocks(before: HeldRelationLock[], after: HeldRelationLock[]): ObservedLock[] {
-  const rank = (mode: string) => LOCK_MODES.indexOf(mode as (typeof LOCK_MODES)[number]);
-  const strongestBefore = new Map<string, number>();
-  for (const lock of before) strongestBefore.set(lock.relation, Math.max(strongestBefore.get(lock.relation) ?? -1, rank(lock.mode)));
-  const strongestAfter = new Map<string, HeldRelationLock>();
-  for (const lock of after) {
-    const current = strongestAfter.get(lock.relation);
-    if (!current || rank(lock.mode) > rank(current.mode)) strongestAfter.set(lock.relation, lock);
-  }
-  return [...strongestAfter.values()]
-    .filter((lock) => rank(lock.mode) > (strongestBefore.get(lock.relation) ?? -1))
-    .filter((lock) => lock.relkind !== 'S')
-    .map((lock) => (lock.table ? { table: lock.table, relation: lock.relation, mode: lock.mode } : { table: lock.relation, mode: lock.mode }))
-    .sort((a, b) => a.table.localeCompare(b.table) || (a.relation ?? '').localeCompare(b.relation ?? ''));
-}
-
-/** Relations present before and after whose storage file changed. */
-function replaced(before: Map<string, RelationState>, after: Map<string, RelationState>): string[] {
-  return [...after.values()]
-    .filter((state) => {
-      const old = before.get(state.relation);
-      return old !== undefined && old.relfilenode !== 0 && old.relfilenode !== state.relfilenode;
-    })
-    .map((state) => state.relation)
-    .sort();
-}
-
-/** Pre-existing tables whose sequential-scan count in this transaction rose. */
-function scanned(before: Map<string, RelationState>, after: Map<string, RelationState>, preExisting: Set<string>): string[] {
-  return [...after.values()]
-    .filter((state) => preExisting.has(state.relation) && state.seqScans > (before.get(state.relation)?.seqScans ?? 0))
-    .map((state) => state.relation)
-    .sort();
+/**
+ * Renaming a schema or a type, moving a type to another schema, or renaming an enum label changes
+ * how tables and their columns and defaults read, without locking the tables.
+ */
+function changesUnlockedTables(statement: Statement): boolean {
+  const rename = nodeOf<{ renameType?: string }>(statement, 'RenameStmt');
+  if (rename) return ['OBJECT_SCHEMA', 'OBJECT_TYPE', 'OBJECT_DOMAIN'].includes(rename.renameType ?? '');
+  const move = nodeOf<{ objectType?: string }>(statement, 'AlterObjectSchemaStmt');
+  if (move) return ['OBJECT_TYPE', 'OBJECT_DOMAIN'].includes(move.objectType ?? '');
+  return nodeOf<{ oldVal?: string }>(statement, 'AlterEnumStmt')?.oldVal !== undefined;
 }
 
 /** File line and column of a 0-based character position inside the statement. */

@@ -17,6 +17,7 @@ describe('formatJson', () => {
       'counts',
       'migrations',
       'shadow',
+      'schemaChanges',
       'findings',
     ]);
     expect(parsed).toStrictEqual({
@@ -30,6 +31,7 @@ describe('formatJson', () => {
         { id: '002_invoice_amount', path: 'migrations/002_invoice_amount.sql', framework: 'plain', statements: 3 },
       ],
       shadow: null,
+      schemaChanges: null,
       findings: [
         {
           rule: 'llm-review',
@@ -150,6 +152,7 @@ describe('formatJson', () => {
         '  },\n' +
         '  "migrations": [],\n' +
         '  "shadow": null,\n' +
+        '  "schemaChanges": null,\n' +
         '  "findings": []\n' +
         '}\n',
     );

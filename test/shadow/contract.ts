@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ShadowStatementError, ShadowTimeoutError, type ShadowProvider } from '../../src/shadow/provider.ts';
 
@@ -80,6 +81,28 @@ export function describeProviderContract(name: string, makeProvider: () => Promi
       } finally {
         await first.close();
         await second.close();
+      }
+    });
+
+    it('makes stand-in roles the SQL may grant to, hand objects to and name in policies, and leaves real roles alone', async () => {
+      // Roles belong to the whole server: a name of this run's own.
+      const role = `contract_role_${randomBytes(4).toString('hex')}`;
+      const db = await (await get()).open();
+      try {
+        expect(await db.ensureStandInRoles([role, role, 'postgres', 'pg_monitor', 'dbreview_base'])).toEqual([role]);
+        await db.query(
+          `CREATE TABLE t (id int); GRANT SELECT ON t TO ${role}; ALTER TABLE t ENABLE ROW LEVEL SECURITY; ` +
+            `CREATE POLICY own ON t FOR SELECT TO ${role} USING (true); ALTER TABLE t OWNER TO ${role}; ` +
+            `ALTER TABLE t ADD COLUMN a int; CREATE SCHEMA s AUTHORIZATION ${role}; CREATE TABLE s.u (id int); ` +
+            `ALTER DEFAULT PRIVILEGES FOR ROLE ${role} GRANT SELECT ON TABLES TO ${role}`,
+        );
+        expect(await db.ensureStandInRoles([role])).toEqual([role]);
+        const { rows } = await db.query(
+          `SELECT rolcanlogin, rolsuper, rolcreaterole, rolcreatedb, rolbypassrls, rolreplication FROM pg_roles WHERE rolname = '${role}'`,
+        );
+        expect(rows).toEqual([{ rolcanlogin: false, rolsuper: false, rolcreaterole: false, rolcreatedb: false, rolbypassrls: false, rolreplication: false }]);
+      } finally {
+        await db.close();
       }
     });
 

@@ -36,6 +36,12 @@ function reasonFor(sql: string, options = DEFAULTS): string | undefined {
 
 const ROLE = 'it changes the role the SQL runs as, which is what keeps it from harming the database server.';
 const OTHER_DATABASE = 'the migration runs in a throwaway database under another name, so this would reach other databases on the server.';
+const OBSERVATION =
+  "the shadow database's own reads of what each statement did run as prepared statements in the same session, and this could replace them with lies.";
+const CATALOG_NOT_FIRST =
+  "with pg_catalog after another schema, the migration's own functions and operators would stand in for PostgreSQL's built-in ones, on which the shadow database's reads of what each statement did rely.";
+const SYSTEM_CATALOG =
+  'the system catalogs are where the shadow database reads what each statement did (locks, storage, columns), so writing them could hide a rewrite or a lock.';
 const NOT_ALLOWLISTED = "it is not in the shadow database's extension allowlist (shadow.extensions in the configuration).";
 const UNTRUSTED =
   "untrusted languages reach the database server's files, programs and network, and this one is not in the extension allowlist (shadow.extensions in the configuration).";
@@ -101,6 +107,10 @@ const HOSTILE_EXPECTED: Record<string, string | undefined> = {
   'lo-export.sql': 'lo_export() is refused: it writes a large object to a file on the database server.',
   'lo-import.sql': 'lo_import() is refused: it reads a file on the database server into a large object.',
   'load.sql': 'LOAD is refused: it loads a shared library into the database server.',
+  'prepare-observation.sql': `PREPARE is refused: ${OBSERVATION}`,
+  'deallocate-all.sql': `DEALLOCATE is refused: ${OBSERVATION}`,
+  'search-path-catalog-last.sql': `SET search_path with pg_catalog after another schema is refused: ${CATALOG_NOT_FIRST}`,
+  'update-pg-class.sql': `Writing the system catalog pg_class is refused: ${SYSTEM_CATALOG}`,
   'pg-cancel-backend.sql': 'pg_cancel_backend() is refused: it cancels the queries of other sessions on the database server.',
   'pg-file-write.sql': 'pg_file_write() is refused: it writes, renames or deletes files on the database server (adminpack).',
   'pg-logical-emit-message.sql':
@@ -231,10 +241,15 @@ describe('dangerous calls are found wherever they hide', () => {
     ['a UNION arm', "SELECT 1 UNION ALL SELECT pg_read_file('/x')::int", `pg_read_file() is refused: ${READS_FILES}`],
     ['a CTE', "WITH x AS (SELECT pg_ls_dir('.')) SELECT * FROM x", 'pg_ls_dir() is refused: it lists directories on the database server.'],
     ['CALL', "CALL dblink_exec('host=x', 'SELECT 1')", 'dblink_exec() is refused: it connects from the database server to other databases (dblink).'],
-    ['PREPARE', "PREPARE p AS SELECT pg_read_file('/x')", `pg_read_file() is refused: ${READS_FILES}`],
+    ['EXPLAIN', "EXPLAIN SELECT pg_read_file('/x')", `pg_read_file() is refused: ${READS_FILES}`],
     ['a CREATE SCHEMA element', "CREATE SCHEMA s CREATE VIEW v AS SELECT pg_read_file('/x')", `pg_read_file() is refused: ${READS_FILES}`],
     ['an upper-case, qualified name', "SELECT PG_CATALOG.PG_READ_FILE('/x')", `pg_read_file() is refused: ${READS_FILES}`],
     ['a quoted name', `SELECT "pg_read_file"('/x')`, `pg_read_file() is refused: ${READS_FILES}`],
+    [
+      'a search_path set from a value that is not a constant',
+      "SELECT set_config('search_path', current_setting('app.path'), false)",
+      `set_config('search_path') with pg_catalog after another schema, or a value that is not a constant is refused: ${CATALOG_NOT_FIRST}`,
+    ],
     ['a named SQL argument', "SELECT query_to_xml(query => 'SELECT pg_read_file(''/x'')', nulls => true, tableforest => false, targetns => '')", `pg_read_file() in SQL run by query_to_xml() is refused: ${READS_FILES}`],
     ['ts_stat', "SELECT ts_stat('SELECT pg_read_file(''/x'')::tsvector')", `pg_read_file() in SQL run by ts_stat() is refused: ${READS_FILES}`],
     ['a cast', 'CREATE CAST (text AS int) WITH FUNCTION pg_read_file(text)', `pg_read_file() in CREATE CAST is refused: ${READS_FILES}`],
@@ -307,9 +322,14 @@ describe('what real migrations do is not refused', () => {
     'CREATE VIEW slow_queries AS SELECT query, mean_exec_time FROM pg_stat_statements ORDER BY mean_exec_time DESC',
     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()",
     "SELECT set_config('search_path', '', false)",
+    "SELECT pg_catalog.set_config('search_path', 'pg_catalog, \"$user\", public', false)",
+    'SET search_path = pg_catalog, public',
+    "CREATE FUNCTION f() RETURNS int LANGUAGE sql SET search_path = app, pg_catalog AS 'SELECT 1'",
     "SELECT set_config('request.jwt.claim.' || key, value, true) FROM claims",
     "SELECT set_config(format('app.%s', key), value, true) FROM claims",
     "UPDATE pg_settings SET setting = 'off' WHERE name = 'check_function_bodies'",
+    "INSERT INTO audit.pg_events (name) VALUES ('x')",
+    "DELETE FROM plans WHERE name = 'pg_basic'",
     "SELECT setting FROM pg_settings WHERE name = 'server_version_num'",
     'CREATE EXTENSION IF NOT EXISTS "uuid-ossp"',
     'CREATE EXTENSION IF NOT EXISTS plpgsql WITH SCHEMA pg_catalog',

@@ -8,8 +8,10 @@ import { DEFAULT_LIMITS } from '../../src/shadow/provider.ts';
 import { directorySource } from '../../src/source/directory.ts';
 
 const HOSTILE = path.resolve(import.meta.dirname, '../fixtures/hostile');
-/** Not refusable from the parse tree: the time and memory limits must contain them. */
-const RUNAWAY = ['endless-loop.sql', 'pg-sleep.sql', 'generate-series-billion.sql'];
+/** Not refusable from the parse tree: the time limit must contain them. */
+const RUNAWAY = ['endless-loop.sql', 'pg-sleep.sql'];
+/** Not refusable either, and it spills to disk: the temporary-file limit stops it first. */
+const DISK_FILLER = 'generate-series-billion.sql';
 
 const provider = createEmbeddedProvider({ extensions: DEFAULT_CONFIG.shadow.extensions });
 afterAll(() => provider.dispose());
@@ -27,7 +29,7 @@ function review(files: string[], statementMs: number) {
 
 describe('the hostile corpus, reviewed end to end on the embedded shadow', () => {
   it('refuses every attack the parse tree shows, completes the review, and touches nothing on the host', async () => {
-    const files = readdirSync(HOSTILE).filter((f) => f.endsWith('.sql') && !RUNAWAY.includes(f));
+    const files = readdirSync(HOSTILE).filter((f) => f.endsWith('.sql') && !RUNAWAY.includes(f) && f !== DISK_FILLER);
     const rssBefore = process.memoryUsage().rss;
     const result = await review(files, 5_000);
     const refused = new Set(result.review.findings.filter((f) => f.rule === 'shadow-refused').map((f) => f.path));
@@ -43,6 +45,22 @@ describe('the hostile corpus, reviewed end to end on the embedded shadow', () =>
     const started = Date.now();
     const result = await review([file], 1_500);
     expect(result.review.findings).toContainEqual(expect.objectContaining({ rule: 'shadow-timeout', severity: 'error', path: file, line: 1 }));
+    expect(result.review.conclusion).toBe('failure');
+    expect(Date.now() - started).toBeLessThan(30_000);
+  }, 60_000);
+
+  it(`stops ${DISK_FILLER} at the temporary-file limit, long before the time limit`, async () => {
+    const started = Date.now();
+    const result = await review([DISK_FILLER], 50_000);
+    expect(result.review.findings).toEqual([
+      expect.objectContaining({
+        rule: 'shadow-failed',
+        severity: 'error',
+        path: DISK_FILLER,
+        line: 1,
+        message: expect.stringContaining('temporary file size exceeds "temp_file_limit"'),
+      }),
+    ]);
     expect(result.review.conclusion).toBe('failure');
     expect(Date.now() - started).toBeLessThan(30_000);
   }, 60_000);

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
   ShadowStatementError,
@@ -10,6 +11,7 @@ import {
   type ShadowDatabase,
   type ShadowLimits,
 } from '../provider.ts';
+import { createStandInRoleSql, roleStatesQuery, sqlTextArray, standInCandidates } from '../stand-in-roles.ts';
 
 /** Ceilings for one embedded database's worker thread. */
 export interface EmbeddedResources {
@@ -74,13 +76,13 @@ let compiled: Promise<CompiledModules> | undefined;
 
 /**
  * PGlite's WebAssembly, compiled once per process and shared by every worker (a compiled module
- * crosses threads without recompiling). Empty when the files cannot be found, e.g. in a bundle:
- * each worker then compiles its own.
+ * crosses threads without recompiling). Empty when the files cannot be found: each worker then
+ * compiles its own.
  */
 function compiledModules(): Promise<CompiledModules> {
   compiled ??= (async () => {
     try {
-      const dist = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+      const dist = pgliteFilesDirectory();
       const [pglite, initdb] = await Promise.all(
         ['pglite.wasm', 'initdb.wasm'].map(async (file) => wasm.compile(await readFile(join(dist, file)))),
       );
@@ -90,6 +92,15 @@ function compiledModules(): Promise<CompiledModules> {
     }
   })();
   return compiled;
+}
+
+/** Where PGlite reads its files: its package, or in a bundle without node_modules, beside the worker (where the build puts them). */
+function pgliteFilesDirectory(): string {
+  try {
+    return dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+  } catch {
+    return fileURLToPath(new URL('.', WORKER_URL));
+  }
 }
 
 export interface StartOptions {
@@ -196,6 +207,17 @@ export class EmbeddedDatabase implements ShadowDatabase {
 
   query(sql: string, options?: { timeoutMs?: number }): Promise<QueryResult> {
     return this.#serially(() => this.#query(sql, options?.timeoutMs ?? this.#limits.statementMs));
+  }
+
+  /** PGlite runs everything as its superuser and is thrown away: the missing roles are simply created. */
+  async ensureStandInRoles(names: string[]): Promise<string[]> {
+    const candidates = standInCandidates(names);
+    if (candidates.length === 0) return [];
+    const { rows } = await this.query(roleStatesQuery(sqlTextArray(candidates)));
+    const existing = new Map(rows.map((row) => [String(row.name), row.stand_in === true]));
+    const missing = candidates.filter((name) => !existing.has(name));
+    if (missing.length > 0) await this.query(missing.map(createStandInRoleSql).join('; '));
+    return candidates.filter((name) => existing.get(name) ?? true);
   }
 
   /** Saves the data directory (after a CHECKPOINT) as an uncompressed tarball. */

@@ -133,12 +133,39 @@ class PreloadedMemoryFS extends MemoryFS {
 
 const entries = input.dataDir ? readTar(new Uint8Array(input.dataDir)) : undefined;
 
-/** The contrib extensions PGlite ships, by module name (the SQL name with `-` as `_`). */
-const SHIPPED_EXTENSIONS = new Set([
-  'amcheck', 'auto_explain', 'bloom', 'btree_gin', 'btree_gist', 'citext', 'cube', 'dict_int', 'dict_xsyn',
-  'earthdistance', 'fuzzystrmatch', 'hstore', 'intarray', 'isn', 'lo', 'ltree', 'moddatetime', 'pg_trgm',
-  'pgcrypto', 'seg', 'tablefunc', 'tcn', 'tsm_system_rows', 'tsm_system_time', 'unaccent', 'uuid_ossp',
-]);
+/**
+ * The contrib extensions PGlite ships, by module name (the SQL name with `-` as `_`). Each import
+ * is spelled out, so that a bundler finds and includes it.
+ * @type {Record<string, () => Promise<Record<string, any>>>}
+ */
+const SHIPPED_EXTENSIONS = {
+  amcheck: () => import('@electric-sql/pglite/contrib/amcheck'),
+  auto_explain: () => import('@electric-sql/pglite/contrib/auto_explain'),
+  bloom: () => import('@electric-sql/pglite/contrib/bloom'),
+  btree_gin: () => import('@electric-sql/pglite/contrib/btree_gin'),
+  btree_gist: () => import('@electric-sql/pglite/contrib/btree_gist'),
+  citext: () => import('@electric-sql/pglite/contrib/citext'),
+  cube: () => import('@electric-sql/pglite/contrib/cube'),
+  dict_int: () => import('@electric-sql/pglite/contrib/dict_int'),
+  dict_xsyn: () => import('@electric-sql/pglite/contrib/dict_xsyn'),
+  earthdistance: () => import('@electric-sql/pglite/contrib/earthdistance'),
+  fuzzystrmatch: () => import('@electric-sql/pglite/contrib/fuzzystrmatch'),
+  hstore: () => import('@electric-sql/pglite/contrib/hstore'),
+  intarray: () => import('@electric-sql/pglite/contrib/intarray'),
+  isn: () => import('@electric-sql/pglite/contrib/isn'),
+  lo: () => import('@electric-sql/pglite/contrib/lo'),
+  ltree: () => import('@electric-sql/pglite/contrib/ltree'),
+  moddatetime: () => import('@electric-sql/pglite/contrib/moddatetime'),
+  pg_trgm: () => import('@electric-sql/pglite/contrib/pg_trgm'),
+  pgcrypto: () => import('@electric-sql/pglite/contrib/pgcrypto'),
+  seg: () => import('@electric-sql/pglite/contrib/seg'),
+  tablefunc: () => import('@electric-sql/pglite/contrib/tablefunc'),
+  tcn: () => import('@electric-sql/pglite/contrib/tcn'),
+  tsm_system_rows: () => import('@electric-sql/pglite/contrib/tsm_system_rows'),
+  tsm_system_time: () => import('@electric-sql/pglite/contrib/tsm_system_time'),
+  unaccent: () => import('@electric-sql/pglite/contrib/unaccent'),
+  uuid_ossp: () => import('@electric-sql/pglite/contrib/uuid_ossp'),
+};
 
 /**
  * PGlite loads an extension's library only when it is named at start: those of the allowlist
@@ -150,8 +177,8 @@ async function shippedExtensions(names) {
   const extensions = {};
   for (const name of names) {
     const module = name.replaceAll('-', '_');
-    if (!SHIPPED_EXTENSIONS.has(module)) continue;
-    extensions[module] = (await import(`@electric-sql/pglite/contrib/${module}`))[module];
+    if (!Object.hasOwn(SHIPPED_EXTENSIONS, module)) continue;
+    extensions[module] = (await SHIPPED_EXTENSIONS[module]())[module];
   }
   return extensions;
 }

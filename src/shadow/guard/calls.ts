@@ -1,5 +1,15 @@
 import { nested, refused, tooDeep, type Checker, type GuardContext } from './context.ts';
-import { FRAGMENT_RUNNERS, SQL_RUNNERS, dangerousFunction, dangerousRelation, dangerousSetting, settingInSql } from './dangers.ts';
+import {
+  CATALOG_NOT_FIRST,
+  FRAGMENT_RUNNERS,
+  SQL_RUNNERS,
+  dangerousFunction,
+  dangerousRelation,
+  dangerousSetting,
+  searchPathDemotesCatalog,
+  searchPathEntries,
+  settingInSql,
+} from './dangers.ts';
 import { arr, constantString, defElems, lastName, leadingConstant, obj, stringNode } from './values.ts';
 
 type Node = Record<string, unknown>;
@@ -55,6 +65,12 @@ function checkSetConfig(node: Node, ctx: GuardContext): string | undefined {
   const arg = argument(node, 0, ['setting_name']);
   if (arg === undefined) return undefined;
   const setting = constantString(arg);
+  if (setting?.toLowerCase() === 'search_path') {
+    const value = constantString(argument(node, 1, ['new_value']));
+    return value === undefined || searchPathDemotesCatalog(searchPathEntries(value))
+      ? refused("set_config('search_path') with pg_catalog after another schema, or a value that is not a constant", CATALOG_NOT_FIRST, ctx)
+      : undefined;
+  }
   if (setting !== undefined) {
     const why = dangerousSetting(setting);
     return why ? refused(`set_config('${setting.toLowerCase()}')`, why, ctx) : undefined;
@@ -89,9 +105,13 @@ export function checkRangeVar(node: Node, ctx: GuardContext): string | undefined
  */
 export function checkVariableSet(node: Node, statement: boolean, ctx: GuardContext): string | undefined {
   const name = typeof node.name === 'string' ? node.name : undefined;
+  const verb = node.kind === 'VAR_RESET' ? 'RESET' : node.is_local ? 'SET LOCAL' : 'SET';
+  // A function's own search_path holds only while it runs, never while the shadow reads the catalog.
+  if (statement && name === 'search_path' && node.kind === 'VAR_SET_VALUE' && searchPathDemotesCatalog(arr(node.args).map(constantString))) {
+    return refused(`${verb} search_path with pg_catalog after another schema`, CATALOG_NOT_FIRST, ctx);
+  }
   const why = name ? dangerousSetting(name) : undefined;
   if (!why) return undefined;
-  const verb = node.kind === 'VAR_RESET' ? 'RESET' : node.is_local ? 'SET LOCAL' : 'SET';
   return refused(`${verb} ${settingInSql(name!)}${statement ? '' : " in the function's SET clause"}`, why, ctx);
 }
 

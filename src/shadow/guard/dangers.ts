@@ -135,6 +135,23 @@ export function dangerousSetting(name: string): string | undefined {
   return SETTINGS.get(name.toLowerCase());
 }
 
+export const CATALOG_NOT_FIRST =
+  "with pg_catalog after another schema, the migration's own functions and operators would stand in for PostgreSQL's built-in ones, on which the shadow database's reads of what each statement did rely";
+
+/**
+ * Whether a search_path puts pg_catalog after another schema (PostgreSQL searches it first only
+ * when the path does not name it). `entries` are the path's schema names; undefined when one is
+ * not a constant.
+ */
+export function searchPathDemotesCatalog(entries: (string | undefined)[]): boolean {
+  return entries.some((entry) => entry === undefined) || entries.indexOf('pg_catalog') > 0;
+}
+
+/** The schema names of a search_path written as one string (`'"$user", public'`). */
+export function searchPathEntries(value: string): string[] {
+  return value.split(',').map((entry) => entry.trim().replace(/^"(.*)"$/, '$1')).filter(Boolean);
+}
+
 /** How SET and RESET name a setting in SQL (ROLE, SESSION AUTHORIZATION), else the setting itself. */
 export function settingInSql(name: string): string {
   const lower = name.toLowerCase();

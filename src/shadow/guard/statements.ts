@@ -19,6 +19,10 @@ const ALTER_ROLE =
 const ROLE_POWER = 'roles belong to the whole database server, and this attribute gives power over all of it';
 const ROLE_LOGIN = 'roles belong to the whole database server, so a role that can log in would outlive the review as a way into the server';
 const PREDEFINED_ROLE = 'predefined roles carry powers over the whole database server, such as reading its files or running programs';
+const OBSERVATION =
+  "the shadow database's own reads of what each statement did run as prepared statements in the same session, and this could replace them with lies";
+const SYSTEM_CATALOG =
+  'the system catalogs are where the shadow database reads what each statement did (locks, storage, columns), so writing them could hide a rewrite or a lock';
 const NOT_ALLOWLISTED = "it is not in the shadow database's extension allowlist (shadow.extensions in the configuration)";
 
 /** Attributes that give a role power over the whole server, with their SQL spelling. */
@@ -122,8 +126,16 @@ export function checkStatementNode(kind: string, node: Node, ctx: GuardContext):
       const name = String(node.extname ?? '');
       return extensionAllowed(name, ctx.extensions) ? undefined : refused(`ALTER EXTENSION ${name} UPDATE`, NOT_ALLOWLISTED, ctx);
     }
+    case 'PrepareStmt':
+      return refused('PREPARE', OBSERVATION, ctx);
+    case 'DeallocateStmt':
+      return refused('DEALLOCATE', OBSERVATION, ctx);
+    case 'InsertStmt':
+    case 'DeleteStmt':
+    case 'MergeStmt':
+      return systemCatalogWrite(node, ctx);
     case 'UpdateStmt':
-      return updateSettings(node, ctx);
+      return updateSettings(node, ctx) ?? systemCatalogWrite(node, ctx);
     case 'ViewStmt':
       return viewOfSettings(node, ctx);
     case 'CreatePLangStmt':
@@ -190,6 +202,21 @@ function sharedObjectChange(kind: string, node: Node, ctx: GuardContext): string
 }
 
 const SETTINGS_VIEW = 'pg_settings';
+const SYSTEM_SCHEMAS = new Set(['pg_catalog', 'information_schema', 'pg_toast']);
+
+/**
+ * INSERT, UPDATE, DELETE or MERGE into a system catalog (`pg_class`, `pg_catalog.pg_attribute`),
+ * which the embedded shadow's superuser could otherwise do. pg_settings is an updatable view with
+ * rules of its own, checked by `updateSettings`.
+ */
+function systemCatalogWrite(node: Node, ctx: GuardContext): string | undefined {
+  const relation = obj(node.relation);
+  const schema = typeof relation?.schemaname === 'string' ? relation.schemaname.toLowerCase() : undefined;
+  const name = String(relation?.relname ?? '').toLowerCase();
+  if (name === SETTINGS_VIEW) return undefined;
+  const system = schema ? SYSTEM_SCHEMAS.has(schema) : name.startsWith('pg_');
+  return system ? refused(`Writing the system catalog ${schema ? `${schema}.` : ''}${name}`, SYSTEM_CATALOG, ctx) : undefined;
+}
 
 /**
  * pg_settings has a rule that turns `UPDATE pg_settings SET setting = ...` into set_config():

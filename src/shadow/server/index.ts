@@ -23,6 +23,7 @@ import {
   throwawayName,
 } from './names.ts';
 import { SERVER_TIMEOUT_SLACK_MS, ServerShadowDatabase, toStatementError, type SessionHost } from './session.ts';
+import { dropUnusedStandInRoles, grantStandInRoles } from './stand-in-roles.ts';
 
 export { ServerShadowDatabase } from './session.ts';
 
@@ -41,11 +42,18 @@ export { ServerShadowDatabase } from './session.ts';
  * Templates themselves belong to the admin, do not allow connections, and so cannot be touched
  * by any review.
  *
+ * Roles the migrations create or name (`CREATE ROLE app_reader`, `GRANT … TO authenticated`,
+ * `OWNER TO app`) become stand-in roles (stand-in-roles.ts): NOLOGIN roles that the admin makes,
+ * marks, shares between concurrent reviews and grants to the review's role. The review's role
+ * never makes them itself: CREATEROLE on PostgreSQL 15 would let it grant itself
+ * pg_execute_server_program. A stand-in is dropped once no review or build is a member and no
+ * database depends on it any more.
+ *
  * Templates outlive the process (a long-running app, and the next run of a CI job on a shared
  * server, both start from the cache): `dispose()` keeps them unless `keepTemplates: false`, in
  * which case it drops the ones this provider built. Every start sweeps templates no review has
  * cloned for `templateIdleMs` (a day), review databases and roles of crashed runs older than
- * `leftoverAgeMs` (an hour), and templates whose build never finished.
+ * `leftoverAgeMs` (an hour), templates whose build never finished, and stand-in roles nothing uses.
  */
 export interface ServerProviderOptions {
   /** SHADOW_DATABASE_URL: a role that may create databases and roles (a superuser to install extensions). */
@@ -142,6 +150,8 @@ class ServerProvider implements ServerShadowProvider, SessionHost {
   private readonly touched = new Map<string, number>();
   private readonly built = new Set<string>();
   private readonly live = new Set<ServerShadowDatabase>();
+  /** Login roles that were granted stand-in roles: dropping one may leave stand-ins unused. */
+  private readonly standInMembers = new Set<string>();
   private disposed = false;
 
   constructor(options: ServerProviderOptions) {
@@ -211,6 +221,7 @@ class ServerProvider implements ServerShadowProvider, SessionHost {
         }
       }
     }
+    report.roles.push(...(await dropUnusedStandInRoles(this.admin)));
     return report;
   }
 
@@ -221,6 +232,8 @@ class ServerProvider implements ServerShadowProvider, SessionHost {
     await Promise.allSettled([...this.builds.values()]);
     if (!this.keepTemplates && this.started) {
       for (const name of this.built) await this.dropTemplate(name, { onlyIfUnlocked: false }).catch(() => false);
+      // The stand-ins those templates' objects depended on.
+      await dropUnusedStandInRoles(this.admin).catch(() => []);
     }
     await Promise.allSettled([this.admin.end(), this.signals.end()]);
   }
@@ -326,6 +339,16 @@ class ServerProvider implements ServerShadowProvider, SessionHost {
       throw unavailable(`could not install ${name}`, error);
     } finally {
       await client.end().catch(() => {});
+    }
+  }
+
+  async grantStandInRoles(member: string, names: string[]): Promise<string[]> {
+    await this.start();
+    this.standInMembers.add(member);
+    try {
+      return await grantStandInRoles(this.admin, member, names);
+    } catch (error) {
+      throw unavailable('could not provide stand-in roles', error);
     }
   }
 
@@ -479,6 +502,7 @@ class ServerProvider implements ServerShadowProvider, SessionHost {
       if (pid === undefined) throw new Error('no backend pid');
       return new ServerShadowDatabase({
         name,
+        role,
         client,
         pid,
         serverVersion: info.version,
@@ -624,6 +648,7 @@ class ServerProvider implements ServerShadowProvider, SessionHost {
 
   private async dropRole(name: string): Promise<void> {
     await this.admin.query(`DROP ROLE IF EXISTS ${ident(name)}`).catch(() => {});
+    if (this.standInMembers.delete(name)) await dropUnusedStandInRoles(this.admin).catch(() => {});
   }
 
   /**

@@ -6,18 +6,23 @@ import {
   type QueryResult,
   type ShadowDatabase,
 } from '../provider.ts';
+import { GRANTABLE_SCHEMAS, schemaCreateGrants } from './stand-in-roles.ts';
 
-/** What a session needs from its provider: the admin side's signals, the drop, the extension installer. */
+/** What a session needs from its provider: the admin side's signals, the drop, the extension installer, stand-in roles. */
 export interface SessionHost {
   /** pg_cancel_backend / pg_terminate_backend from the admin pool. */
   signal(pid: number, how: 'cancel' | 'terminate'): Promise<void>;
   /** CREATE EXTENSION in `database` on an admin connection (allowlisted names only). */
   installExtension(database: string, name: string, options?: { schema?: string }): Promise<void>;
+  /** Makes `member` a member of stand-in roles for `names` on the admin connection; returns those roles. */
+  grantStandInRoles(member: string, names: string[]): Promise<string[]>;
 }
 
 export interface SessionOptions {
-  /** The database's (and its login role's) name. */
+  /** The database's name. */
   name: string;
+  /** The login role the session runs as (a review's has the database's name, a template build's its own). */
+  role: string;
   client: pg.Client;
   pid: number;
   serverVersion: number;
@@ -126,6 +131,17 @@ export class ServerShadowDatabase implements ShadowDatabase {
   installExtension(name: string, options?: { schema?: string }): Promise<void> {
     if (this.closing) return Promise.reject(new ShadowUnavailableError('the shadow database is closed'));
     return this.options.host.installExtension(this.name, name, options);
+  }
+
+  async ensureStandInRoles(names: string[]): Promise<string[]> {
+    if (this.closing) throw new ShadowUnavailableError('the shadow database is closed');
+    if (names.length === 0) return [];
+    const roles = await this.options.host.grantStandInRoles(this.options.role, names);
+    if (roles.length > 0) {
+      const { rows } = await this.query(GRANTABLE_SCHEMAS);
+      await this.query(schemaCreateGrants(rows.map((row) => String(row.nspname)), roles));
+    }
+    return roles;
   }
 
   close(): Promise<void> {
