@@ -1,18 +1,17 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { allRules } from '../rules/index.ts';
-import { ConfigError, FAIL_ON_VALUES, loadConfig, validateRuleIds, type Config } from './config/index.ts';
-import { ENGINE_FINDINGS } from './lint/engine-findings.ts';
-import { reviewSource } from './pipeline.ts';
+import { loadCheckedConfig } from './checked-config.ts';
+import { ConfigError, FAIL_ON_VALUES, type Config } from './config/index.ts';
+import { reviewSource, type PipelineOptions, type PipelineResult } from './pipeline.ts';
 import { createShadowProvider, defaultCacheDir } from './shadow/index.ts';
 import { DEFAULT_LIMITS } from './shadow/provider.ts';
-import { formatReview, REPORT_FORMATS, shouldColor, type ReportFormat, type RuleMeta } from './report/index.ts';
+import { formatReview, REPORT_FORMATS, shouldColor, type ReportFormat, type ReportOptions } from './report/index.ts';
+import { rulesMeta, toolVersion } from './report/meta.ts';
 import { directorySource, SourceError } from './source/directory.ts';
 import { gitSource } from './source/git.ts';
 
 const USAGE = `Usage: db-review check [paths...] [options]
+       db-review check --pr <owner/repo#N | pull request address> [--post] [options]
 
 Reviews PostgreSQL migrations: parses them with PostgreSQL's own parser and reports
 statements that lock, rewrite or lose data on existing tables, with the safe way.
@@ -29,10 +28,15 @@ Options:
   --shadow-url <url>     replay the migrations on throwaway databases of this PostgreSQL server
                          (default: $SHADOW_DATABASE_URL; without either, an embedded PostgreSQL)
   --no-shadow            rules only: do not replay the migrations on a shadow database
+  --pr <pull request>    review a pull request on GitHub, with the token in $GITHUB_TOKEN (the API at
+                         $GITHUB_API_URL, default api.github.com); its config is the default branch's
+                         .github/db-review.yml unless --config names a local file
+  --post                 with --pr: post the inline comments as a review, and the summary comment
   -h, --help             show this help
   -v, --version          show the version
 
-Exit codes: 0 no finding reaches fail_on, 1 a finding does, 2 usage or config error.`;
+Exit codes: 0 no finding reaches fail_on, 1 a finding does, 2 usage or config error, or GitHub
+refused a request of --pr or --post.`;
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
@@ -76,35 +80,54 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   const format = (values.format ?? 'text') as ReportFormat;
   if (!REPORT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${REPORT_FORMATS.join(', ')}, got "${values.format}"`);
 
-  const config = withFailOn(withVersion(await loadCheckedConfig(io.cwd, values.config), values['pg-version']), values['fail-on']);
-  const targets = paths.length > 0 ? paths : ['.'];
-  const source = values.base ? gitSource(io.cwd, targets, values.base) : directorySource(io.cwd, targets);
-  const shadow = values['no-shadow']
-    ? undefined
-    : createShadowProvider({
-        url: values['shadow-url'] ?? (io.env.SHADOW_DATABASE_URL || undefined),
-        limits: DEFAULT_LIMITS,
-        extensions: config.shadow.extensions,
-        cacheDir: defaultCacheDir(io.env),
-      });
-  const progress = progressLine(io.stderr);
-  let result;
-  try {
-    result = await reviewSource(source, config, { shadow, onProgress: progress.update });
-  } finally {
-    progress.done();
-    await shadow?.dispose();
+  if (values.post && values.pr === undefined) throw new UsageError('--post needs --pr');
+  const tuned = (config: Config): Config => withFailOn(withVersion(config, values['pg-version']), values['fail-on']);
+  const report = (color: boolean): ReportOptions => ({ color, toolVersion: toolVersion(), rulesMeta: rulesMeta() });
+  const review = async <T>(config: Config, reviewOn: (options: PipelineOptions) => Promise<T>): Promise<T> => {
+    const shadow = values['no-shadow']
+      ? undefined
+      : createShadowProvider({
+          url: values['shadow-url'] ?? (io.env.SHADOW_DATABASE_URL || undefined),
+          limits: DEFAULT_LIMITS,
+          extensions: config.shadow.extensions,
+          cacheDir: defaultCacheDir(io.env),
+        });
+    const progress = progressLine(io.stderr);
+    try {
+      return await reviewOn({ shadow, onProgress: progress.update });
+    } finally {
+      progress.done();
+      await shadow?.dispose();
+    }
+  };
+  const print = (result: PipelineResult): number => {
+    io.stdout.write(formatReview(format, result.review, report(format === 'text' && shouldColor(io.stdout as NodeJS.WriteStream, io.env))));
+    for (const note of result.notes) io.stderr.write(`note: ${note}\n`);
+    return result.review.conclusion === 'failure' ? EXIT.failed : EXIT.ok;
+  };
+
+  if (values.pr !== undefined) {
+    if (paths.length > 0 || values.base !== undefined) throw new UsageError('--pr reviews the pull request as GitHub holds it: it takes no paths and no --base');
+    // Loaded only here: the GitHub client (Probot) adds a noticeable start-up time to every local review.
+    const { openPullRequest, parsePullRequestTarget } = await import('./github/pr-cli.ts');
+    const target = parsePullRequestTarget(values.pr);
+    if (!target) throw new UsageError(`--pr must be owner/repo#number or a pull request's address (https://github.com/owner/repo/pull/number), got "${values.pr}"`);
+    const pull = await openPullRequest(target, io.env);
+    const config = tuned(values.config === undefined ? await pull.loadConfig() : await loadCheckedConfig(io.cwd, values.config));
+    const reviewed = await review(config, (options) => pull.review(config, options));
+    const code = print(reviewed.result);
+    if (!values.post) return code;
+    const { posted, refused } = await pull.post(reviewed, report(false));
+    for (const line of posted) io.stderr.write(`${line}\n`);
+    io.stderr.write('note: no check run: GitHub lets only GitHub Apps create them (the db-review App and Action do)\n');
+    for (const problem of refused) io.stderr.write(`db-review: ${problem}\n`);
+    return refused.length > 0 ? EXIT.usage : code;
   }
 
-  io.stdout.write(
-    formatReview(format, result.review, {
-      color: format === 'text' && shouldColor(io.stdout as NodeJS.WriteStream, io.env),
-      toolVersion: toolVersion(),
-      rulesMeta: rulesMeta(),
-    }),
-  );
-  for (const note of result.notes) io.stderr.write(`note: ${note}\n`);
-  return result.review.conclusion === 'failure' ? EXIT.failed : EXIT.ok;
+  const config = tuned(await loadCheckedConfig(io.cwd, values.config));
+  const targets = paths.length > 0 ? paths : ['.'];
+  const source = values.base ? gitSource(io.cwd, targets, values.base) : directorySource(io.cwd, targets);
+  return print(await review(config, (options) => reviewSource(source, config, options)));
 }
 
 /** On a terminal, one line of progress rewritten in place (migration n of N, elapsed); nothing otherwise. */
@@ -137,6 +160,8 @@ function parseCommandLine(argv: string[]) {
         'fail-on': { type: 'string' },
         'shadow-url': { type: 'string' },
         'no-shadow': { type: 'boolean' },
+        pr: { type: 'string' },
+        post: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -144,13 +169,6 @@ function parseCommandLine(argv: string[]) {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-}
-
-async function loadCheckedConfig(cwd: string, file: string | undefined): Promise<Config> {
-  const { config, source } = await loadConfig({ cwd, file });
-  const problems = validateRuleIds(config, [...allRules.map((r) => r.id), ...ENGINE_FINDINGS.map((f) => f.id)]);
-  if (problems.length > 0) throw new ConfigError(source ?? 'config', problems);
-  return config;
 }
 
 function withVersion(config: Config, pgVersion: string | undefined): Config {
@@ -168,19 +186,6 @@ function withFailOn(config: Config, failOn: string | undefined): Config {
     throw new UsageError(`--fail-on must be one of ${FAIL_ON_VALUES.join(', ')}, got "${failOn}"`);
   }
   return { ...config, fail_on: failOn as Config['fail_on'] };
-}
-
-const RULES_DOC = 'https://github.com/db-review/db-review/blob/main/docs/rules.md';
-
-export function rulesMeta(): Record<string, RuleMeta> {
-  const meta: Record<string, RuleMeta> = {};
-  for (const rule of [...allRules, ...ENGINE_FINDINGS]) meta[rule.id] = { summary: rule.summary, helpUri: `${RULES_DOC}#${rule.id}` };
-  return meta;
-}
-
-export function toolVersion(): string {
-  const manifest = path.resolve(import.meta.dirname, '../package.json');
-  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
 }
 
 function defaultIO(): CliIO {

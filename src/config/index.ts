@@ -1,6 +1,6 @@
 export { ConfigError } from './errors.ts';
 export { CONFIG_FILES, loadConfig, type LoadConfigOptions, type LoadedConfig } from './load.ts';
-export { parseConfig, validateRuleIds } from './parse.ts';
+export { parseConfig, validateConfig, validateRuleIds } from './parse.ts';
 export {
   type Config,
   configSchema,

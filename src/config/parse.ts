@@ -36,6 +36,14 @@ export function parseConfig(text: string, source: string): Config {
       throw new ConfigError(source, [`invalid YAML: ${(error as Error).message}`]);
     }
   }
+  return validateConfig(value, source);
+}
+
+/**
+ * Validates a config that is already parsed from YAML (such as the object Probot's
+ * `context.config` returns) and fills in the defaults. Throws `ConfigError` like `parseConfig`.
+ */
+export function validateConfig(value: unknown, source: string): Config {
   const result = configSchema.safeParse(value);
   if (!result.success) throw new ConfigError(source, unique(result.error.issues.flatMap(formatIssue)));
   return result.data;

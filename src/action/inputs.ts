@@ -1,0 +1,35 @@
+import { FAIL_ON_VALUES, type FailOn } from '../config/index.ts';
+
+/** The action's inputs (action.yml), as the runner passes them: `INPUT_<NAME>` variables. */
+export interface ActionInputs {
+  token: string;
+  /** A config file in the workspace; without one, `.github/db-review.yml` of the default branch. */
+  configFile?: string;
+  failOn?: FailOn;
+  shadow: 'embedded' | 'off';
+  shadowUrl?: string;
+}
+
+/** An input that cannot be used; the message names it. */
+export class ActionInputError extends Error {}
+
+const SHADOW_VALUES = ['embedded', 'off'] as const;
+
+export function readActionInputs(env: NodeJS.ProcessEnv): ActionInputs {
+  const input = (name: string): string | undefined => env[`INPUT_${name.toUpperCase()}`]?.trim() || undefined;
+  const token = input('github-token');
+  if (!token) throw new ActionInputError('github-token is empty: leave it out to use the workflow\'s token (${{ github.token }})');
+  const failOn = input('fail-on');
+  if (failOn !== undefined && !(FAIL_ON_VALUES as readonly string[]).includes(failOn)) {
+    throw new ActionInputError(`fail-on must be one of ${FAIL_ON_VALUES.join(', ')}, got "${failOn}"`);
+  }
+  const shadow = input('shadow') ?? 'embedded';
+  if (!(SHADOW_VALUES as readonly string[]).includes(shadow)) throw new ActionInputError(`shadow must be one of ${SHADOW_VALUES.join(', ')}, got "${shadow}"`);
+  return {
+    token,
+    configFile: input('config'),
+    failOn: failOn as FailOn | undefined,
+    shadow: shadow as ActionInputs['shadow'],
+    shadowUrl: input('shadow-url'),
+  };
+}
