@@ -11,17 +11,17 @@ import { ShadowTimeoutError, ShadowUnavailableError, type ShadowDatabase } from 
 import type { CatalogDifference, DownCheck, DownStop, MigrationTrace, ShadowTrace } from './trace-types.ts';
 import { traceMigrations, type TraceOptions } from './tracer.ts';
 
-/** The ups' traces and the catalog before each migration (by its index). */
+/** The ups' traces and the catalogs `traceMigrations` told: before each migration (by its index), and after the last. */
 export interface TracedUps {
   traces: MigrationTrace[];
-  catalogsBefore: Map<number, CatalogSnapshot>;
+  catalogs: Map<number, CatalogSnapshot>;
 }
 
 /** Traces the migrations as `traceMigrations` does, keeping the catalog as it stood before each one: what its down must bring back. */
 export async function traceRememberingCatalogs(db: ShadowDatabase, migrations: ParsedMigration[], options: TraceOptions): Promise<TracedUps> {
-  const catalogsBefore = new Map<number, CatalogSnapshot>();
-  const traces = await traceMigrations(db, migrations, { ...options, beforeMigration: (index, catalog) => catalogsBefore.set(index, catalog) });
-  return { traces, catalogsBefore };
+  const catalogs = new Map<number, CatalogSnapshot>();
+  const traces = await traceMigrations(db, migrations, { ...options, catalogAt: (index, catalog) => catalogs.set(index, catalog) });
+  return { traces, catalogs };
 }
 
 /** The downs run as the ups did: the same guard, role handling and time limit. */
@@ -45,12 +45,12 @@ export async function checkDowns(db: ShadowDatabase, migrations: ParsedMigration
   const pending = migrations
     .flatMap((parsed, index) => {
       const { down } = parsed.migration;
-      const before = ups.catalogsBefore.get(index);
+      const before = ups.catalogs.get(index);
       return down && before ? [{ index, migration: parsed.migration, down, before }] : [];
     })
     .reverse();
   const checks: DownCheck[] = [];
-  let current: CatalogSnapshot | undefined;
+  let current = ups.catalogs.get(migrations.length);
   for (const [done, { index, migration, down, before }] of pending.entries()) {
     options.onProgress?.(`down ${done + 1} of ${pending.length}: ${down.path}`);
     const check = { migrationId: migration.id, path: down.path, line: down.section.startLine, differences: [] };
@@ -61,7 +61,7 @@ export async function checkDowns(db: ShadowDatabase, migrations: ParsedMigration
     }
     // What was already off when this down started (a later down's leftovers, the up of a later
     // migration that has no down) is not this down's doing.
-    const carried = new Set(catalogDifferences(ups.catalogsBefore.get(index + 1) ?? run.start, run.start).map(keyOf));
+    const carried = new Set(catalogDifferences(ups.catalogs.get(index + 1) ?? run.start, run.start).map(keyOf));
     checks.push({ ...check, differences: catalogDifferences(before, run.after).filter((d) => !carried.has(keyOf(d))) });
     current = run.after;
   }

@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { ParsedMigration } from '../lint/engine.ts';
-import { catalogSnapshot, type CatalogSnapshot } from './catalog.ts';
-import { checkDowns, traceRememberingCatalogs } from './downs.ts';
+import { checkDowns, traceRememberingCatalogs, type TracedUps } from './downs.ts';
 import type { BaseSchema, ShadowDatabase, ShadowLimits, ShadowProvider } from './provider.ts';
 import { netSchemaChanges, type SchemaChanges } from './schema-changes.ts';
 import { prepareMigrationRoles } from './migration-roles.ts';
 import { createStandIns } from './stand-ins.ts';
-import type { BaseReport, MigrationTrace, ShadowTrace } from './trace-types.ts';
+import type { BaseReport, ShadowTrace } from './trace-types.ts';
 import { traceMigrations } from './tracer.ts';
 
 export interface ShadowRunOptions {
@@ -43,14 +42,13 @@ export async function runShadow(migrations: ParsedMigration[], options: ShadowRu
     const baseReport = base ? (built ?? { ...(await readBaseReport(db)), cached: true }) : { applied: 0, failures: [], cached: false };
     const standIns = await createStandIns(db, reviewed.flatMap((m) => m.statements.filter((s) => !s.embeddedIn)));
     const roles = await prepareMigrationRoles(db, { applied: baseMigrations, traced: reviewed }, options.refuse);
-    const schemaBefore = await catalogSnapshot(db);
     const ups = await traceRememberingCatalogs(db, reviewed, {
       refuse: options.refuse,
       divert: roles.divert,
       statementTimeoutMs: options.limits.statementMs,
       onProgress: (done, total, path) => options.onProgress?.(done < total ? `migration ${done + 1} of ${total}: ${path}` : `traced ${total} migrations`),
     });
-    const schemaChanges = await schemaChangesAfter(db, schemaBefore, ups.traces, standIns);
+    const schemaChanges = schemaChangesOf(ups, standIns);
     // Last: the downs undo the schema that everything above reads.
     const downs = await checkDowns(db, reviewed, ups, {
       refuse: options.refuse,
@@ -76,9 +74,10 @@ export async function runShadow(migrations: ParsedMigration[], options: ShadowRu
 }
 
 /** The net schema changes of the traced migrations; after a time limit the shadow is gone and the end state unknown. */
-async function schemaChangesAfter(db: ShadowDatabase, before: CatalogSnapshot, traces: MigrationTrace[], standIns: string[]): Promise<SchemaChanges> {
-  if (traces.some((trace) => trace.statements.some((s) => s.timedOut))) return { status: 'timed-out' };
-  return netSchemaChanges(before, await catalogSnapshot(db), standIns);
+function schemaChangesOf(ups: TracedUps, standIns: string[]): SchemaChanges {
+  const before = ups.catalogs.get(0);
+  const after = ups.catalogs.get(ups.traces.length);
+  return before && after ? netSchemaChanges(before, after, standIns) : { status: 'timed-out' };
 }
 
 async function applyBase(db: ShadowDatabase, migrations: ParsedMigration[], options: ShadowRunOptions): Promise<BaseReport> {

@@ -20,8 +20,11 @@ export interface TraceOptions {
   /** Carries out a statement in place of sending it (role statements), or returns undefined to have it sent. */
   divert?: (statement: Statement) => Promise<unknown> | undefined;
   onProgress?: (done: number, total: number, path: string) => void;
-  /** Told the catalog as it stands before each migration runs (when observing). */
-  beforeMigration?: (index: number, catalog: CatalogSnapshot) => void;
+  /**
+   * Told the catalog as it stands before each migration runs (`index` its position) and after the
+   * last (`index` the number of migrations), when observing and no time limit cut the run short.
+   */
+  catalogAt?: (index: number, catalog: CatalogSnapshot) => void;
 }
 
 /**
@@ -39,11 +42,12 @@ export async function traceMigrations(db: ShadowDatabase, migrations: ParsedMigr
       traces.push(skippedMigration(parsed, statements, options, 'the shadow database stopped at an earlier time limit'));
       continue;
     }
-    if (observer) options.beforeMigration?.(index, observer.catalog);
+    if (observer) options.catalogAt?.(index, observer.catalog);
     const trace = await new MigrationRun(db, parsed, statements, options, observer).run();
     dead = trace.statements.some((s) => s.timedOut);
     traces.push(trace);
   }
+  if (observer && !dead) options.catalogAt?.(migrations.length, observer.catalog);
   options.onProgress?.(migrations.length, migrations.length, '');
   return traces;
 }
