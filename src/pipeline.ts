@@ -1,7 +1,7 @@
 import { allRules } from '../rules/index.ts';
 import { tableRows, type Config } from './config/index.ts';
 import type { Finding } from './findings.ts';
-import { lint, type ParsedMigration } from './lint/engine.ts';
+import { lintSteps, type ParsedMigration } from './lint/engine.ts';
 import { withoutSuppressedShadowFindings } from './lint/suppressions.ts';
 import { discoverMigrations } from './migrations/discover.ts';
 import type { Framework, Migration } from './migrations/types.ts';
@@ -15,6 +15,7 @@ import { buildReview } from './review.ts';
 import type { ChangedFiles, ChangeSource } from './source/source.ts';
 import { loadParser } from './sql/libpg.ts';
 import { parseSection } from './sql/parse.ts';
+import { runInSlices, type Steps } from './time-slices.ts';
 
 export interface PipelineOptions {
   /** Replays the reviewed migrations on this shadow database; without one, rules only. */
@@ -47,15 +48,18 @@ export async function reviewSource(source: ChangeSource, config: Config, options
     const [schema, name] = table.split('.');
     return tableRows(config, name ?? table, schema);
   };
-  const parsed = discovery.migrations.map((m): ParsedMigration => ({ migration: m, reviewed: isReviewed(m), ...parseUp(m) }));
+  // In slices: in the app, other pull requests' webhooks are answered on this thread meanwhile.
+  const parsed = await runInSlices(parseSteps(discovery.migrations, isReviewed));
   const ruleFindings: Finding[] = [
-    ...lint(parsed, {
-      rules,
-      knownRuleIds: allRules.map((rule) => rule.id),
-      pgVersion,
-      newObjects: changed ? 'change' : 'migration',
-      tableRows: rowsOf,
-    }),
+    ...(await runInSlices(
+      lintSteps(parsed, {
+        rules,
+        knownRuleIds: allRules.map((rule) => rule.id),
+        pgVersion,
+        newObjects: changed ? 'change' : 'migration',
+        tableRows: rowsOf,
+      }),
+    )),
     ...unreadable(discovery.migrations.filter(isReviewed)),
     ...(changed ? editedMigrations(discovery.migrations, changed) : []),
   ];
@@ -86,6 +90,15 @@ export async function reviewSource(source: ChangeSource, config: Config, options
   const notes = [...discovery.warnings, ...deletedMigrations(changed), ...standInNotes(trace)];
   const review = buildReview(findings, reviewed, config, pgVersion, trace && shadowSummary(trace), trace?.schemaChanges);
   return { review, framework: discovery.framework, notes, trace };
+}
+
+function* parseSteps(migrations: Migration[], isReviewed: (m: Migration) => boolean): Steps<ParsedMigration[]> {
+  const parsed: ParsedMigration[] = [];
+  for (const migration of migrations) {
+    parsed.push({ migration, reviewed: isReviewed(migration), ...parseUp(migration) });
+    yield;
+  }
+  return parsed;
 }
 
 function parseUp(migration: Migration): Omit<ParsedMigration, 'migration' | 'reviewed'> {

@@ -11,6 +11,7 @@ import type { Rule, RuleContext, RuleReport } from './rule.ts';
 import { pgConstraintName } from './constraint-names.ts';
 import { SchemaModel } from './schema.ts';
 import { readSuppressions, suppressedRules, type Suppression } from './suppressions.ts';
+import { runAtOnce, type Steps } from '../time-slices.ts';
 import { TransactionTracker } from './transaction.ts';
 import { effectiveTransactionMode } from './transaction-mode.ts';
 
@@ -35,9 +36,15 @@ export interface LintOptions {
 }
 
 export function lint(migrations: ParsedMigration[], options: LintOptions): Finding[] {
+  return runAtOnce(lintSteps(migrations, options));
+}
+
+/** `lint` in steps of one migration's schema or one statement's rules, so that a server can run it in slices. */
+export function* lintSteps(migrations: ParsedMigration[], options: LintOptions): Steps<Finding[]> {
   const finalSchema = new SchemaModel();
   for (const parsed of migrations) {
     for (const statement of executed(parsed.statements)) finalSchema.apply(statement, parsed.migration.id);
+    yield;
   }
   const reviewedIds = new Set(migrations.filter((m) => m.reviewed).map((m) => m.migration.id));
   const knownIds = new Set<string>([
@@ -47,7 +54,7 @@ export function lint(migrations: ParsedMigration[], options: LintOptions): Findi
   const schema = new SchemaModel();
   const findings: Finding[] = [];
   for (const parsed of migrations) {
-    const migrationFindings = lintMigration(parsed, schema, finalSchema, reviewedIds, options);
+    const migrationFindings = yield* lintMigration(parsed, schema, finalSchema, reviewedIds, options);
     if (!parsed.reviewed) continue;
     const suppressions = readSuppressions(parsed.comments);
     findings.push(...parseErrors(parsed), ...unknownSuppressions(parsed, suppressions, knownIds), ...migrationFindings);
@@ -55,13 +62,13 @@ export function lint(migrations: ParsedMigration[], options: LintOptions): Findi
   return findings;
 }
 
-function lintMigration(
+function* lintMigration(
   parsed: ParsedMigration,
   schema: SchemaModel,
   finalSchema: SchemaModel,
   reviewedIds: Set<string>,
   options: LintOptions,
-): Finding[] {
+): Steps<Finding[]> {
   const { migration } = parsed;
   const topLevel = parsed.statements.filter((s) => !s.embeddedIn);
   const tracker = new TransactionTracker(effectiveTransactionMode(migration, topLevel), topLevel.length);
@@ -101,6 +108,7 @@ function lintMigration(
       tracker.after(statement, locks.filter((l) => isExisting(l.table)), transactionExtras(statement, schema));
     }
     schema.apply(statement, migration.id);
+    yield;
   }
   return findings;
 }
