@@ -21,7 +21,7 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const NEVER_SHIPPED = ['.env', '.git', 'test', 'bench', 'scripts', 'docs', 'examples'];
 const NOT_IN_CONTEXT = [...NEVER_SHIPPED, 'node_modules'];
 const NOT_IN_IMAGE = [...NEVER_SHIPPED, 'package-lock.json'];
-const DEV_ONLY_PACKAGES = ['vitest', 'typescript', 'nock', '@octokit/webhooks-examples', '@types/node'];
+const DEV_ONLY_PACKAGES = ['vitest', 'esbuild', 'nock', '@octokit/webhooks-examples', '@types/node'];
 /** Each must hold WebAssembly the app loads at run time. */
 const WASM_PACKAGES = ['@electric-sql/pglite', 'libpg-query'];
 const START_TIMEOUT_MS = 30_000;

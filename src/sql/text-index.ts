@@ -87,7 +87,7 @@ export class TextIndex {
 }
 
 /** Index of the last element <= value in an ascending array whose first element is <= value. */
-function lastAtOrBefore(sorted: number[], value: number): number {
+export function lastAtOrBefore(sorted: number[], value: number): number {
   let lo = 0;
   let hi = sorted.length - 1;
   while (lo < hi) {

@@ -1,0 +1,111 @@
+import ts from 'typescript';
+import { normaliseParameters, type ParameterStyle } from './parameters.ts';
+import { isQuery, touchesChangedLines, type ChangedLines } from './query-statement.ts';
+import type { ExtractedQuery, QueryOrigin } from './types.ts';
+
+/** The extensions of the TypeScript and JavaScript files whose queries are read. */
+export const CODE_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
+
+interface QueryCall {
+  origin: QueryOrigin;
+  styles: ParameterStyle[];
+}
+
+/** Tags whose template is a query: `sql` (postgres.js, Slonik, @vercel/postgres), `Prisma.sql`, `prisma.$queryRaw`. */
+function taggedQuery(tag: ts.Expression): QueryCall | undefined {
+  const name = ts.isIdentifier(tag) ? tag.text : ts.isPropertyAccessExpression(tag) ? tag.name.text : undefined;
+  if (name === 'sql') return { origin: 'tagged-template', styles: [] };
+  if (name === '$queryRaw' || name === '$executeRaw') return { origin: 'prisma-raw', styles: [] };
+  return undefined;
+}
+
+/** Calls whose first argument is a query, and how their library writes parameters. */
+function calledQuery(call: ts.CallExpression): QueryCall | undefined {
+  const callee = call.expression;
+  if (!ts.isPropertyAccessExpression(callee)) return undefined;
+  const receiver = callee.expression.getText();
+  switch (callee.name.text) {
+    case 'query':
+      return /sequelize/i.test(receiver) ? { origin: 'sequelize-query', styles: ['question', 'colon', 'dollar'] } : { origin: 'client-query', styles: ['dollar'] };
+    case 'raw':
+      return { origin: 'knex-raw', styles: ['question', 'colon'] };
+    case 'execute':
+      return { origin: 'db-execute', styles: ['dollar', 'question'] };
+    case '$queryRawUnsafe':
+    case '$executeRawUnsafe':
+      return { origin: 'prisma-raw', styles: ['dollar'] };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The queries in a TypeScript or JavaScript file, read from its syntax tree: tagged templates,
+ * and string or template arguments of the query calls of pg, knex, Sequelize, Prisma and the
+ * like (a pg `{ text }` config too). A template's `${…}` become parameters.
+ */
+export function queriesInCode(path: string, text: string, changedLines?: ChangedLines): ExtractedQuery[] {
+  const source = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, scriptKind(path));
+  const queries: ExtractedQuery[] = [];
+  const add = (literal: ts.Expression, how: QueryCall): void => {
+    const query = queryOf(source, literal, how);
+    if (query && isQuery(query.sql) && touchesChangedLines(query, changedLines)) queries.push({ path, ...query });
+  };
+  const visit = (node: ts.Node): void => {
+    if (ts.isTaggedTemplateExpression(node)) {
+      const how = taggedQuery(node.tag);
+      if (how) add(node.template, how);
+    } else if (ts.isCallExpression(node)) {
+      const how = calledQuery(node);
+      const argument = node.arguments[0];
+      if (how && argument) add(queryText(argument) ?? argument, how);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return queries;
+}
+
+/** A pg query config's `text`, or the argument itself. */
+function queryText(argument: ts.Expression): ts.Expression | undefined {
+  if (!ts.isObjectLiteralExpression(argument)) return undefined;
+  for (const property of argument.properties) {
+    if (ts.isPropertyAssignment(property) && property.name.getText() === 'text') return property.initializer;
+  }
+  return undefined;
+}
+
+function queryOf(source: ts.SourceFile, literal: ts.Expression, how: QueryCall): Omit<ExtractedQuery, 'path'> | undefined {
+  let sql: string;
+  const interpolations: string[] = [];
+  if (ts.isStringLiteral(literal) || ts.isNoSubstitutionTemplateLiteral(literal)) {
+    sql = literal.text;
+  } else if (ts.isTemplateExpression(literal)) {
+    sql = literal.head.text;
+    for (const span of literal.templateSpans) {
+      interpolations.push(`\${${span.expression.getText(source)}}`);
+      sql += `$${interpolations.length}${span.literal.text}`;
+    }
+  } else {
+    return undefined;
+  }
+  // The finding goes where the SQL starts, not at the quote: templates often open with a line break.
+  const opening = literal.getStart(source) + 1;
+  const leading = /^\s*/.exec(source.text.slice(opening, literal.end))![0].length;
+  const start = source.getLineAndCharacterOfPosition(opening + leading);
+  const end = source.getLineAndCharacterOfPosition(literal.end);
+  return {
+    line: start.line + 1,
+    column: start.character + 1,
+    endLine: end.line + 1,
+    origin: how.origin,
+    ...normaliseParameters(sql.trim(), how.styles, interpolations),
+  };
+}
+
+function scriptKind(path: string): ts.ScriptKind {
+  if (path.endsWith('.tsx')) return ts.ScriptKind.TSX;
+  if (path.endsWith('.jsx')) return ts.ScriptKind.JSX;
+  if (/\.[mc]?js$/.test(path)) return ts.ScriptKind.JS;
+  return ts.ScriptKind.TS;
+}
