@@ -3,6 +3,9 @@ import { tableRows, type Config } from './config/index.ts';
 import type { Finding } from './findings.ts';
 import { lintSteps, type ParsedMigration } from './lint/engine.ts';
 import { withoutSuppressedShadowFindings } from './lint/suppressions.ts';
+import { breaksQueries } from './queries/breaking.ts';
+import { collectQueries } from './queries/collect.ts';
+import { queryPlanFindings } from './shadow/explain/findings.ts';
 import { discoverMigrations } from './migrations/discover.ts';
 import type { Framework, Migration } from './migrations/types.ts';
 import type { Review, ShadowSummary } from './review-types.ts';
@@ -64,20 +67,33 @@ export async function reviewSource(source: ChangeSource, config: Config, options
     ...(changed ? editedMigrations(discovery.migrations, changed) : []),
   ];
   const readable = parsed.filter((p) => !isBinary(p.migration.up.sql));
-  const trace = options.shadow && readable.some((p) => p.reviewed)
+  // Queries are planned on the shadow database; without one there is nothing to say of them yet.
+  const { queries, notes: queryNotes } = options.shadow
+    ? await collectQueries(files, {
+        migrationPaths: migrationFiles(discovery.migrations),
+        changed,
+        globs: config.queries.paths,
+        beyondChange: parsed.some((p) => p.reviewed && p.statements.some(breaksQueries)),
+      })
+    : { queries: [], notes: [] };
+  const trace = options.shadow && (readable.some((p) => p.reviewed) || queries.length > 0)
     ? await runShadow(readable, {
         provider: options.shadow,
         limits: options.limits ?? DEFAULT_LIMITS,
         refuse: (statement) => refuseStatement(statement, { extensions: config.shadow.extensions })?.reason,
         onProgress: options.onProgress,
+        queries,
       })
     : undefined;
   const definitionRules = new Set(allRules.filter((rule) => rule.scope === 'definition').map((rule) => rule.id));
   const findings = trace
-    ? withoutSuppressedShadowFindings(
-        applyEvidence(ruleFindings, trace, { targetVersion: pgVersion, aboutExecution: (rule) => !definitionRules.has(rule), tableRows: rowsOf }),
-        parsed,
-      )
+    ? [
+        ...withoutSuppressedShadowFindings(
+          applyEvidence(ruleFindings, trace, { targetVersion: pgVersion, aboutExecution: (rule) => !definitionRules.has(rule), tableRows: rowsOf }),
+          parsed,
+        ),
+        ...queryPlanFindings(trace.queries),
+      ]
     : ruleFindings;
   const reviewed = parsed
     .filter((p) => p.reviewed)
@@ -87,7 +103,7 @@ export async function reviewSource(source: ChangeSource, config: Config, options
       framework: p.migration.framework,
       statements: p.statements.filter((s) => !s.embeddedIn).length,
     }));
-  const notes = [...discovery.warnings, ...deletedMigrations(changed), ...standInNotes(trace)];
+  const notes = [...discovery.warnings, ...deletedMigrations(changed), ...standInNotes(trace), ...queryNotes];
   const review = buildReview(findings, reviewed, config, pgVersion, trace && shadowSummary(trace), trace?.schemaChanges);
   return { review, framework: discovery.framework, notes, trace };
 }
@@ -99,6 +115,11 @@ function* parseSteps(migrations: Migration[], isReviewed: (m: Migration) => bool
     yield;
   }
   return parsed;
+}
+
+/** The files the migrations are read from: SQL that is not a file of queries. */
+function migrationFiles(migrations: Migration[]): Set<string> {
+  return new Set(migrations.flatMap((m) => (m.down ? [m.path, m.down.path] : [m.path])));
 }
 
 function parseUp(migration: Migration): Omit<ParsedMigration, 'migration' | 'reviewed'> {

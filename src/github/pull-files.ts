@@ -1,5 +1,6 @@
 import type { ChangedFiles } from '../source/source.ts';
 import type { GitHubClient, PullRequestRef } from './types.ts';
+import { addedLines } from '../source/unified-diff.ts';
 
 /** GitHub lists at most this many files of a pull request. */
 export const PULL_REQUEST_FILES_LIMIT = 3000;
@@ -67,5 +68,6 @@ export function changedFilesOf(files: PullRequestFile[]): ChangedFiles {
         break;
     }
   }
-  return changed;
+  const patched = files.filter((file) => file.patch !== undefined && changed.paths.has(file.filename));
+  return { ...changed, addedLines: new Map(patched.map((file) => [file.filename, addedLines(file.patch!)])) };
 }

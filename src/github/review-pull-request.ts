@@ -29,7 +29,13 @@ export async function reviewPullRequest(
   options: PullRequestReviewOptions = {},
 ): Promise<PullRequestReview> {
   const { changedFiles, cache, ...pipeline } = options;
-  const source = githubSource(client, pr, { paths: config.migrations.paths, changedFiles, cache });
+  const source = githubSource(client, pr, { paths: listedPaths(config), changedFiles, cache });
   const reviewed = await reviewSource(source, config, pipeline);
   return { result: await withUnreadFiles(reviewed, source, config), patches: source.patches() };
+}
+
+/** The globs of the files a review reads: the migrations' and the queries'; either one empty means every file. */
+function listedPaths(config: Config): string[] {
+  const { migrations, queries } = config;
+  return migrations.paths.length > 0 && queries.paths.length > 0 ? [...migrations.paths, ...queries.paths] : [];
 }

@@ -88,6 +88,20 @@ export const ENGINE_FINDINGS: EngineFinding[] = [
     safe: 'Make the down the exact inverse of the up; where that is impossible (an enum label cannot be dropped, dropped data does not come back), say so in the down and plan a forward fix instead.',
   },
   {
+    id: 'query-broken-by-migration',
+    severity: 'error',
+    summary: "A query in the files the change touches plans on the schema before the change's migrations and fails after them.",
+    why: 'The shadow database plans every query of the changed files (EXPLAIN, never run) on the schema before the reviewed migrations and again after them. A query that stops planning, because a column or table it names was dropped or renamed, or a type changed, fails in production as soon as the migrations apply; the application version still serving during the deploy runs it too.',
+    safe: 'Expand and contract: first deploy code that no longer uses the old column or table, then drop or rename it in a later change; or keep the old name alive (a view, a column kept in sync) until no running code uses it.',
+  },
+  {
+    id: 'query-fails',
+    severity: 'warning',
+    summary: 'A query the change writes does not plan on the schema the migrations build.',
+    why: "PostgreSQL's own error when planning the query (EXPLAIN, never run) on the shadow database after the migrations: a misspelt column, a missing table, a function with other argument types. It is a warning, not an error: objects made outside the migrations (by another service, an extension, an operator) are not on the shadow database.",
+    safe: 'Fix the query, or add the migration that creates what it needs; if the object comes from outside the migrations, silence the rule for the repository in the config.',
+  },
+  {
     id: 'base-schema',
     severity: 'notice',
     summary: 'A migration of the base (not under review) did not apply on the shadow database.',

@@ -1,10 +1,26 @@
-import ts from 'typescript';
+import type ts from 'typescript';
 import { normaliseParameters, type ParameterStyle } from './parameters.ts';
-import { isQuery, touchesChangedLines, type ChangedLines } from './query-statement.ts';
+import { isQuery } from './query-statement.ts';
 import type { ExtractedQuery, QueryOrigin } from './types.ts';
 
+let loaded: typeof ts | undefined;
+
+/** Loads TypeScript's parser, once: it takes a third of a second, which only reviews that read code should pay. */
+export async function loadCodeParser(): Promise<void> {
+  loaded ??= (await import('typescript')).default;
+}
+
+function typescript(): typeof ts {
+  if (!loaded) throw new Error('loadCodeParser() must resolve before code is read');
+  return loaded;
+}
+
 /** The extensions of the TypeScript and JavaScript files whose queries are read. */
-export const CODE_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
+const CODE_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
+
+export function isCodeFile(path: string): boolean {
+  return CODE_EXTENSIONS.some((extension) => path.endsWith(extension));
+}
 
 interface QueryCall {
   origin: QueryOrigin;
@@ -12,17 +28,17 @@ interface QueryCall {
 }
 
 /** Tags whose template is a query: `sql` (postgres.js, Slonik, @vercel/postgres), `Prisma.sql`, `prisma.$queryRaw`. */
-function taggedQuery(tag: ts.Expression): QueryCall | undefined {
-  const name = ts.isIdentifier(tag) ? tag.text : ts.isPropertyAccessExpression(tag) ? tag.name.text : undefined;
+function taggedQuery(api: typeof ts, tag: ts.Expression): QueryCall | undefined {
+  const name = api.isIdentifier(tag) ? tag.text : api.isPropertyAccessExpression(tag) ? tag.name.text : undefined;
   if (name === 'sql') return { origin: 'tagged-template', styles: [] };
   if (name === '$queryRaw' || name === '$executeRaw') return { origin: 'prisma-raw', styles: [] };
   return undefined;
 }
 
 /** Calls whose first argument is a query, and how their library writes parameters. */
-function calledQuery(call: ts.CallExpression): QueryCall | undefined {
+function calledQuery(api: typeof ts, call: ts.CallExpression): QueryCall | undefined {
   const callee = call.expression;
-  if (!ts.isPropertyAccessExpression(callee)) return undefined;
+  if (!api.isPropertyAccessExpression(callee)) return undefined;
   const receiver = callee.expression.getText();
   switch (callee.name.text) {
     case 'query':
@@ -44,43 +60,44 @@ function calledQuery(call: ts.CallExpression): QueryCall | undefined {
  * and string or template arguments of the query calls of pg, knex, Sequelize, Prisma and the
  * like (a pg `{ text }` config too). A template's `${…}` become parameters.
  */
-export function queriesInCode(path: string, text: string, changedLines?: ChangedLines): ExtractedQuery[] {
-  const source = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, scriptKind(path));
+export function queriesInCode(path: string, text: string): ExtractedQuery[] {
+  const api = typescript();
+  const source = api.createSourceFile(path, text, api.ScriptTarget.Latest, true, scriptKind(api, path));
   const queries: ExtractedQuery[] = [];
   const add = (literal: ts.Expression, how: QueryCall): void => {
-    const query = queryOf(source, literal, how);
-    if (query && isQuery(query.sql) && touchesChangedLines(query, changedLines)) queries.push({ path, ...query });
+    const query = queryOf(api, source, literal, how);
+    if (query && isQuery(query.sql)) queries.push({ path, ...query });
   };
   const visit = (node: ts.Node): void => {
-    if (ts.isTaggedTemplateExpression(node)) {
-      const how = taggedQuery(node.tag);
+    if (api.isTaggedTemplateExpression(node)) {
+      const how = taggedQuery(api, node.tag);
       if (how) add(node.template, how);
-    } else if (ts.isCallExpression(node)) {
-      const how = calledQuery(node);
+    } else if (api.isCallExpression(node)) {
+      const how = calledQuery(api, node);
       const argument = node.arguments[0];
-      if (how && argument) add(queryText(argument) ?? argument, how);
+      if (how && argument) add(queryText(api, argument) ?? argument, how);
     }
-    ts.forEachChild(node, visit);
+    api.forEachChild(node, visit);
   };
   visit(source);
   return queries;
 }
 
 /** A pg query config's `text`, or the argument itself. */
-function queryText(argument: ts.Expression): ts.Expression | undefined {
-  if (!ts.isObjectLiteralExpression(argument)) return undefined;
+function queryText(api: typeof ts, argument: ts.Expression): ts.Expression | undefined {
+  if (!api.isObjectLiteralExpression(argument)) return undefined;
   for (const property of argument.properties) {
-    if (ts.isPropertyAssignment(property) && property.name.getText() === 'text') return property.initializer;
+    if (api.isPropertyAssignment(property) && property.name.getText() === 'text') return property.initializer;
   }
   return undefined;
 }
 
-function queryOf(source: ts.SourceFile, literal: ts.Expression, how: QueryCall): Omit<ExtractedQuery, 'path'> | undefined {
+function queryOf(api: typeof ts, source: ts.SourceFile, literal: ts.Expression, how: QueryCall): Omit<ExtractedQuery, 'path'> | undefined {
   let sql: string;
   const interpolations: string[] = [];
-  if (ts.isStringLiteral(literal) || ts.isNoSubstitutionTemplateLiteral(literal)) {
+  if (api.isStringLiteral(literal) || api.isNoSubstitutionTemplateLiteral(literal)) {
     sql = literal.text;
-  } else if (ts.isTemplateExpression(literal)) {
+  } else if (api.isTemplateExpression(literal)) {
     sql = literal.head.text;
     for (const span of literal.templateSpans) {
       interpolations.push(`\${${span.expression.getText(source)}}`);
@@ -103,9 +120,9 @@ function queryOf(source: ts.SourceFile, literal: ts.Expression, how: QueryCall):
   };
 }
 
-function scriptKind(path: string): ts.ScriptKind {
-  if (path.endsWith('.tsx')) return ts.ScriptKind.TSX;
-  if (path.endsWith('.jsx')) return ts.ScriptKind.JSX;
-  if (/\.[mc]?js$/.test(path)) return ts.ScriptKind.JS;
-  return ts.ScriptKind.TS;
+function scriptKind(api: typeof ts, path: string): ts.ScriptKind {
+  if (path.endsWith('.tsx')) return api.ScriptKind.TSX;
+  if (path.endsWith('.jsx')) return api.ScriptKind.JSX;
+  if (/\.[mc]?js$/.test(path)) return api.ScriptKind.JS;
+  return api.ScriptKind.TS;
 }

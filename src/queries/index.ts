@@ -1,19 +1,21 @@
-import { CODE_EXTENSIONS, queriesInCode } from './code-files.ts';
-import type { ChangedLines } from './query-statement.ts';
+import { isCodeFile, queriesInCode } from './code-files.ts';
 import { queriesInSqlFile } from './sql-files.ts';
 import type { ExtractedQuery } from './types.ts';
 
-export type { ChangedLines } from './query-statement.ts';
 export type { ExtractedQuery, QueryOrigin } from './types.ts';
 
 /**
- * The queries a file holds, each at its exact line, with parameters as `$n`; with
- * `changedLines`, only those on lines the change adds or modifies. A `.sql` file is read as a
- * file of queries: the caller passes only files that are not migrations.
+ * The queries a file holds, each at its exact line, with parameters as `$n`. A `.sql` file is
+ * read as a file of queries: the caller passes only files that are not migrations. Code is read
+ * once `loadCodeParser()` has resolved.
  */
-export function extractQueries(path: string, text: string, changedLines?: ChangedLines): ExtractedQuery[] {
-  if (text.includes('\0')) return [];
-  if (path.endsWith('.sql')) return queriesInSqlFile(path, text, changedLines);
-  if (CODE_EXTENSIONS.some((extension) => path.endsWith(extension))) return queriesInCode(path, text, changedLines);
-  return [];
+export function extractQueries(path: string, text: string): ExtractedQuery[] {
+  if (text.includes('\0') || !isQueryFile(path)) return [];
+  if (path.endsWith('.sql')) return queriesInSqlFile(path, text);
+  return queriesInCode(path, text);
+}
+
+/** Whether queries are read from this file at all: `.sql`, TypeScript and JavaScript. */
+export function isQueryFile(path: string): boolean {
+  return path.endsWith('.sql') || isCodeFile(path);
 }

@@ -1,5 +1,4 @@
 import { parseSql } from '../sql/libpg.ts';
-import type { ExtractedQuery } from './types.ts';
 
 /** The statements a query review plans: the ones an application runs against its data. */
 const QUERY_STATEMENTS = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
@@ -18,14 +17,4 @@ export function isQuery(sql: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Lines of the file the change adds or modifies; undefined when the whole file is under review. */
-export type ChangedLines = ReadonlySet<number> | undefined;
-
-/** A query is the change's when one of its lines is. */
-export function touchesChangedLines(query: Pick<ExtractedQuery, 'line' | 'endLine'>, lines: ChangedLines): boolean {
-  if (lines === undefined) return true;
-  for (let line = query.line; line <= query.endLine; line++) if (lines.has(line)) return true;
-  return false;
 }

@@ -1,5 +1,5 @@
 import { normaliseParameters, type ParameterStyle } from './parameters.ts';
-import { isQuery, touchesChangedLines, type ChangedLines } from './query-statement.ts';
+import { isQuery } from './query-statement.ts';
 import { codeMask, positionsIn } from './sql-text.ts';
 import type { ExtractedQuery, QueryOrigin } from './types.ts';
 
@@ -15,7 +15,7 @@ const STYLES: Record<Extract<QueryOrigin, 'sql-file' | 'sqlc' | 'pgtyped'>, Para
 };
 
 /** The queries of a `.sql` file of queries (sqlc, PgTyped, or plain statements), each at its first line. */
-export function queriesInSqlFile(path: string, text: string, changedLines?: ChangedLines): ExtractedQuery[] {
+export function queriesInSqlFile(path: string, text: string): ExtractedQuery[] {
   const mask = codeMask(text);
   const positionOf = positionsIn(text);
   const queries: ExtractedQuery[] = [];
@@ -35,7 +35,7 @@ export function queriesInSqlFile(path: string, text: string, changedLines?: Chan
       ...(query.name ? { name: query.name } : {}),
       ...normaliseParameters(text.slice(query.start, i).trimEnd(), STYLES[query.origin]),
     };
-    if (isQuery(found.sql) && touchesChangedLines(found, changedLines)) queries.push(found);
+    if (isQuery(found.sql)) queries.push(found);
   }
   return queries;
 }

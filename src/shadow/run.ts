@@ -7,6 +7,8 @@ import { prepareMigrationRoles } from './migration-roles.ts';
 import { createStandIns } from './stand-ins.ts';
 import type { BaseReport, ShadowTrace } from './trace-types.ts';
 import { traceMigrations } from './tracer.ts';
+import { planQueries } from './explain/plan-queries.ts';
+import type { CollectedQuery } from '../queries/collect.ts';
 
 export interface ShadowRunOptions {
   provider: ShadowProvider;
@@ -14,6 +16,8 @@ export interface ShadowRunOptions {
   /** Why a statement must not run on the shadow (hostile), or undefined. */
   refuse: (statement: ParsedMigration['statements'][number]) => string | undefined;
   onProgress?: (message: string) => void;
+  /** Queries of the changed files, to plan before and after the reviewed migrations. */
+  queries?: CollectedQuery[];
 }
 
 /** Where the base report is kept inside a cached base, so a warm start knows what failed. */
@@ -42,6 +46,11 @@ export async function runShadow(migrations: ParsedMigration[], options: ShadowRu
     const baseReport = base ? (built ?? { ...(await readBaseReport(db)), cached: true }) : { applied: 0, failures: [], cached: false };
     const standIns = await createStandIns(db, reviewed.flatMap((m) => m.statements.filter((s) => !s.embeddedIn)));
     const roles = await prepareMigrationRoles(db, { applied: baseMigrations, traced: reviewed }, options.refuse);
+    const queries = options.queries ?? [];
+    const planOptions = { refuse: options.refuse, timeoutMs: options.limits.statementMs };
+    if (queries.length) options.onProgress?.(`planning ${queries.length} queries`);
+    // Without migrations under review, the schema before them is the one after: one planning says it all.
+    const plannedBefore = reviewed.length && queries.length ? await planQueries(db, queries, planOptions) : undefined;
     const ups = await traceRememberingCatalogs(db, reviewed, {
       refuse: options.refuse,
       divert: roles.divert,
@@ -49,6 +58,9 @@ export async function runShadow(migrations: ParsedMigration[], options: ShadowRu
       onProgress: (done, total, path) => options.onProgress?.(done < total ? `migration ${done + 1} of ${total}: ${path}` : `traced ${total} migrations`),
     });
     const schemaChanges = schemaChangesOf(ups, standIns);
+    const upsRan = ups.catalogs.has(reviewed.length);
+    const plannedAfter = upsRan && queries.length ? await planQueries(db, queries, planOptions) : [];
+    const plannings = queries.map((query, index) => ({ query, before: plannedBefore?.[index], after: plannedAfter[index] }));
     // Last: the downs undo the schema that everything above reads.
     const downs = await checkDowns(db, reviewed, ups, {
       refuse: options.refuse,
@@ -66,6 +78,7 @@ export async function runShadow(migrations: ParsedMigration[], options: ShadowRu
       standInRoles: roles.standIns,
       elapsedMs: performance.now() - started,
       schemaChanges,
+      queries: plannings,
       ...(downs.length ? { downs } : {}),
     };
   } finally {

@@ -3,6 +3,7 @@ import type { Statement } from '../sql/statement.ts';
 import type { ConstraintSnapshot, IndexSnapshot } from './catalog.ts';
 import type { CatalogChange } from './catalog-diff.ts';
 import type { SchemaChanges } from './schema-changes.ts';
+import type { QueryPlanning } from './explain/plan-queries.ts';
 
 export interface ObservedLock {
   /** `schema.name` of the table (for an index lock: the index's table). */
@@ -63,6 +64,8 @@ export interface ShadowTrace {
   downs?: DownCheck[];
   /** The net effect of the reviewed migrations on the schema, read before the first and after the last. */
   schemaChanges: SchemaChanges;
+  /** The queries of the changed files, planned before and after the reviewed migrations. */
+  queries: QueryPlanning[];
 }
 
 /** A reviewed migration's down, run on the shadow as `migrate down` would, right after the later downs. */

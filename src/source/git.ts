@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { listPaths, SourceError } from './directory.ts';
 import type { ChangedFiles, ChangeSource } from './source.ts';
+import { addedLinesByFile } from './unified-diff.ts';
 
 const run = promisify(execFile);
 
@@ -49,5 +50,6 @@ async function changedSince(root: string, base: string): Promise<ChangedFiles> {
     }
   }
   for (const file of untracked.split('\0').filter((f) => f !== '')) changed.paths.add(file);
-  return changed;
+  const lines = await git(root, ['-c', 'core.quotePath=false', 'diff', '-U0', '--no-color', '--no-ext-diff', '--relative', '--find-renames', base, '--']);
+  return { ...changed, addedLines: addedLinesByFile(lines) };
 }

@@ -33,7 +33,7 @@ export interface GitHubChangeSource extends ChangeSource {
 }
 
 export interface GitHubSourceOptions {
-  /** The config's `migrations.paths` globs; empty means the whole repository. */
+  /** Globs of the files to list (the config's migrations and queries); empty means the whole repository. */
   paths: string[];
   /** The pull request's `changed_files` count when the caller has it (webhook payloads do); else asked of GitHub when needed. */
   changedFiles?: number;

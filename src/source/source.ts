@@ -6,6 +6,11 @@ export interface ChangedFiles {
   /** Of those, the paths that already existed, with other content, at the base. */
   modified: Set<string>;
   deleted: string[];
+  /**
+   * The head-side lines each changed file adds or modifies. A changed path missing here (a new
+   * or binary file, or a diff the source could not read) counts as changed throughout.
+   */
+  addedLines?: ReadonlyMap<string, ReadonlySet<number>>;
 }
 
 /** Where the files under review come from; nothing after this stage knows. */

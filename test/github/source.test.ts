@@ -58,6 +58,12 @@ describe('githubSource changed()', () => {
       ]),
       modified: new Set(['db/migrations/000001_create_users.up.sql', 'db/migrations/000002_email_index.up.sql', 'scripts/migrate.sh']),
       deleted: ['db/migrations/000002_index.up.sql', 'docs/db.md', 'db/migrations/000000_legacy.up.sql'],
+      // By the patches; the files GitHub gives none for count as changed throughout.
+      addedLines: new Map([
+        ['db/migrations/000003_add_name.up.sql', new Set([1])],
+        ['db/migrations/000001_create_users.up.sql', new Set([1])],
+        ['db/migrations/000002_email_index.up.sql', new Set([1])],
+      ]),
     });
     expect(source.patches().get('db/migrations/000003_add_name.up.sql')).toBe('@@ -0,0 +1 @@\n+ALTER TABLE users ADD COLUMN name text;');
     expect(source.patches().has('db/seed.bin')).toBe(true);
@@ -284,6 +290,47 @@ describe('reviewing a pull request of a golang-migrate project', () => {
       expect(result.review.findings.find((f) => f.rule === 'require-concurrent-index')?.message).toContain(
         'Observed on the shadow database: SHARE on `users`; full scan of `users`.',
       );
+    } finally {
+      await shadow.dispose();
+    }
+    expect(scope.isDone()).toBe(true);
+  }, 120_000);
+});
+
+describe('reviewing a pull request that drops a column its code still queries', () => {
+  const BASE = {
+    'db/migrations/000001_create_users.up.sql': 'CREATE TABLE users (\n  id bigint PRIMARY KEY,\n  email text NOT NULL,\n  name text\n);\n',
+    'src/users.ts': "import { pool } from './db.ts';\n\nexport const emailOf = (id: number) =>\n  pool.query('SELECT email FROM users WHERE id = $1', [id]);\n",
+    'src/db.ts': "import pg from 'pg';\nexport const pool = new pg.Pool();\n",
+    'README.md': '# shop\n',
+  };
+  const ADDED = {
+    'db/migrations/000002_drop_email.up.sql': 'ALTER TABLE users DROP COLUMN email;\n',
+    'src/names.ts': "import { pool } from './db.ts';\n\nexport const nameOf = (id: number) => pool.query('SELECT name FROM users WHERE id = $1', [id]);\n",
+  };
+
+  it('reads the unchanged code too, plans its queries before and after the migration, and fails at the broken one', async () => {
+    const scope = github();
+    replyTree(scope, PR.headSha, treeItems({ ...BASE, ...ADDED }), { recursive: true });
+    replyPullFiles(scope, [
+      Object.entries(ADDED).map(([filename, contents]) => ({
+        filename,
+        status: 'added',
+        additions: contents.split('\n').length - 1,
+        patch: `@@ -0,0 +1,${contents.split('\n').length - 1} @@\n${contents.trimEnd().replace(/^/gm, '+')}`,
+      })),
+    ]);
+    for (const path of [...Object.keys(BASE), ...Object.keys(ADDED)].filter((p) => p !== 'README.md')) replyRaw(scope, path, { ...BASE, ...ADDED }[path]!);
+    const shadow = createEmbeddedProvider();
+    try {
+      const result = await reviewSource(githubSource(testClient(), PR, { paths: [] }), parseConfig('', '.github/db-review.yml'), { shadow });
+      expect(result.review.findings.filter((f) => f.source === 'shadow')).toEqual([
+        expect.objectContaining({ rule: 'query-broken-by-migration', severity: 'error', path: 'src/users.ts', line: 4, message: expect.stringContaining('column "email" does not exist') }),
+      ]);
+      expect(result.trace?.queries.map((p) => [p.query.path, p.query.changed, p.before?.kind, p.after?.kind])).toEqual([
+        ['src/names.ts', true, 'planned', 'planned'],
+        ['src/users.ts', false, 'planned', 'failed'],
+      ]);
     } finally {
       await shadow.dispose();
     }

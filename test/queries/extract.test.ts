@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadCodeParser } from '../../src/queries/code-files.ts';
+import { collectQueries, MAX_FILES_BEYOND_CHANGE, type CollectedQuery } from '../../src/queries/collect.ts';
 import { extractQueries } from '../../src/queries/index.ts';
 import { normaliseParameters } from '../../src/queries/parameters.ts';
 import { loadParser } from '../../src/sql/libpg.ts';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/queries');
-const fixture = (file: string, changedLines?: ReadonlySet<number>) => extractQueries(file, readFileSync(path.join(FIXTURES, file), 'utf8'), changedLines);
+const fixture = (file: string) => extractQueries(file, readFileSync(path.join(FIXTURES, file), 'utf8'));
 
-beforeAll(() => loadParser());
+beforeAll(() => Promise.all([loadParser(), loadCodeParser()]));
 
 describe('queries in .sql files', () => {
   it('reads sqlc queries by name, with $n, sqlc.arg, sqlc.narg and @name as parameters', () => {
@@ -92,12 +94,6 @@ describe('queries in TypeScript and JavaScript', () => {
     ]);
   });
 
-  it('keeps only the queries on lines the change adds or modifies', () => {
-    expect(fixture('app/orders.ts', new Set([13, 40])).map((q) => q.line)).toEqual([11]);
-    expect(fixture('app/orders.ts', new Set([1, 2, 3]))).toEqual([]);
-    expect(fixture('sqlc/query.sql', new Set([7])).map((q) => q.name)).toEqual(['ListAuthorsByName']);
-  });
-
   it('reads a file that does not parse as far as it can, and binary files not at all', () => {
     expect(extractQueries('broken.ts', 'const a = pool.query("SELECT 1 FROM t");\nfunction (((\n')).toEqual([
       expect.objectContaining({ line: 1, sql: 'SELECT 1 FROM t' }),
@@ -127,5 +123,54 @@ describe('parameter styles', () => {
       sql: 'SELECT * FROM t WHERE a = $1 AND b = $2',
       parameters: ['${a}', 'b'],
     });
+  });
+});
+
+describe('collecting the queries of a change', () => {
+  const files = ['app/orders.ts', 'app/legacy.js', 'sqlc/query.sql', 'plain/reports.sql'].map((file) => ({ path: file, read: async () => readFileSync(path.join(FIXTURES, file), 'utf8') }));
+  const changed = {
+    paths: new Set(['app/orders.ts', 'sqlc/query.sql', 'plain/reports.sql']),
+    modified: new Set<string>(),
+    deleted: [],
+    addedLines: new Map([['app/orders.ts', new Set([13, 40])]]),
+  };
+  const located = (queries: CollectedQuery[]) => queries.map((q) => `${q.path}:${q.line} ${q.changed ? 'changed' : 'unchanged'}`);
+
+  it("reads only the changed files, skips the migrations', and marks the queries on lines the change adds", async () => {
+    const { queries, notes } = await collectQueries(files, { migrationPaths: new Set(['plain/reports.sql']), changed, globs: [], beyondChange: false });
+    expect(located(queries)).toEqual([
+      'app/orders.ts:11 changed',
+      'app/orders.ts:21 unchanged',
+      'app/orders.ts:25 unchanged',
+      'app/orders.ts:33 unchanged',
+      'sqlc/query.sql:2 changed',
+      'sqlc/query.sql:6 changed',
+      'sqlc/query.sql:11 changed',
+    ]);
+    expect(notes).toEqual([]);
+  });
+
+  it('reads the files outside the change too when its migrations may break their queries', async () => {
+    const { queries } = await collectQueries(files, { migrationPaths: new Set(['plain/reports.sql']), changed, globs: [], beyondChange: true });
+    expect(located(queries).filter((q) => q.startsWith('app/legacy.js'))).toEqual(['app/legacy.js:5 unchanged', 'app/legacy.js:6 unchanged']);
+  });
+
+  it('reads every file of a whole-tree review, within the globs', async () => {
+    const { queries } = await collectQueries(files, { migrationPaths: new Set(), changed: undefined, globs: ['**/*.js', 'plain/**'], beyondChange: false });
+    expect(located(queries)).toEqual(['app/legacy.js:5 changed', 'app/legacy.js:6 changed', 'plain/reports.sql:2 changed']);
+  });
+
+  it(`reads at most ${MAX_FILES_BEYOND_CHANGE} files outside the change, and says how many it left`, async () => {
+    const many = Array.from({ length: MAX_FILES_BEYOND_CHANGE + 5 }, (_, i) => ({ path: `src/q${i}.sql`, read: async () => 'SELECT 1' }));
+    const { queries, notes } = await collectQueries(many, { migrationPaths: new Set(), changed: { paths: new Set(), modified: new Set(), deleted: [] }, globs: [], beyondChange: true });
+    expect(queries).toHaveLength(MAX_FILES_BEYOND_CHANGE);
+    expect(notes).toEqual([`the queries of 5 of the ${MAX_FILES_BEYOND_CHANGE + 5} files outside the change were not checked against its migrations (at most ${MAX_FILES_BEYOND_CHANGE} are read)`]);
+  });
+
+  it('leaves out a file nested too deep for the parser, says so, and reads the others', async () => {
+    const deep = { path: 'src/deep.ts', read: async () => `const x = ${'('.repeat(200_000)}1${')'.repeat(200_000)};` };
+    const { queries, notes } = await collectQueries([deep, files[1]!], { migrationPaths: new Set(), changed: undefined, globs: [], beyondChange: false });
+    expect(queries.map((q) => q.path)).toEqual(['app/legacy.js', 'app/legacy.js']);
+    expect(notes).toEqual([expect.stringMatching(/^src\/deep\.ts: its queries were not read \(Maximum call stack size exceeded\)$/)]);
   });
 });

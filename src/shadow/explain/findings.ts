@@ -1,0 +1,48 @@
+import type { Finding } from '../../findings.ts';
+import type { PlanOutcome } from './plan.ts';
+import type { QueryPlanning } from './plan-queries.ts';
+
+/** "could not determine data type of parameter": many clients send the types PostgreSQL could not infer here. */
+const PARAMETER_TYPE_UNKNOWN = '42P18';
+
+/**
+ * What the query plans say: a query that planned before the change's migrations and fails after
+ * them is broken by them, wherever it is in the files the change touches; one the change writes
+ * that fails either way gets a warning, since the objects it names may come from outside the
+ * migrations.
+ */
+export function queryPlanFindings(plannings: QueryPlanning[]): Finding[] {
+  return plannings.flatMap(({ query, before, after }): Finding[] => {
+    const at = { path: query.path, source: 'shadow' as const };
+    if (after?.kind === 'refused' && query.changed) {
+      return [{ ...at, rule: 'shadow-refused', severity: 'error', line: query.line, column: query.column, message: `Not planned on the shadow database: ${after.reason}` }];
+    }
+    if (after?.kind !== 'failed' || after.code === PARAMETER_TYPE_UNKNOWN) return [];
+    const error = `${after.message}${after.code ? ` (SQLSTATE ${after.code})` : ''}`;
+    if (before?.kind === 'planned') {
+      return [
+        {
+          ...at,
+          rule: 'query-broken-by-migration',
+          severity: 'error',
+          line: after.line,
+          message: `This query plans on the schema before this change's migrations and fails after them: ${error}. The code that runs it fails once they are applied, and the version still serving during the deploy fails as soon as they are.`,
+        },
+      ];
+    }
+    if (!query.changed) return [];
+    return [
+      {
+        ...at,
+        rule: 'query-fails',
+        severity: 'warning',
+        line: after.line,
+        message: `PostgreSQL cannot plan this query on the schema the migrations build: ${error}.${notPlannedBefore(before)}`,
+      },
+    ];
+  });
+}
+
+function notPlannedBefore(before: PlanOutcome | undefined): string {
+  return before?.kind === 'failed' ? ' It fails on the schema before this change too.' : '';
+}

@@ -1,0 +1,146 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../src/config/index.ts';
+import { reviewSource } from '../../src/pipeline.ts';
+import type { ExtractedQuery } from '../../src/queries/types.ts';
+import { createEmbeddedProvider } from '../../src/shadow/embedded/index.ts';
+import { planQuery } from '../../src/shadow/explain/plan.ts';
+import { refuseStatement } from '../../src/shadow/guard.ts';
+import type { ShadowProvider } from '../../src/shadow/provider.ts';
+import { createServerProvider } from '../../src/shadow/server/index.ts';
+import { gitSource } from '../../src/source/git.ts';
+import { loadParser } from '../../src/sql/libpg.ts';
+import { SERVER_URL, serverReachable } from '../helpers/postgres.ts';
+
+const USERS = 'CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name text);\n';
+const EMAIL_OF = [
+  "import { pool } from './db.ts';",
+  '',
+  'export async function emailOf(id: number) {',
+  '  const { rows } = await pool.query(',
+  '    `SELECT id,',
+  '            email',
+  '     FROM users WHERE id = $1`,',
+  '    [id],',
+  '  );',
+  '  return rows[0];',
+  '}',
+  '',
+].join('\n');
+
+/** A git repository whose main branch holds `base`; `change` is then written over it, uncommitted. */
+function repository(base: Record<string, string>, change: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'db-review-queries-'));
+  const write = (files: Record<string, string>): void => {
+    for (const [file, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      writeFileSync(path.join(dir, file), text);
+    }
+  };
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'pipe' });
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.email', 'test@example.com');
+  git('config', 'user.name', 'test');
+  write(base);
+  git('add', '.');
+  git('commit', '-q', '-m', 'base');
+  write(change);
+  return dir;
+}
+
+const query = (sql: string, parameters: string[] = []): ExtractedQuery => ({ path: 'app/q.ts', line: 10, column: 1, endLine: 10, origin: 'client-query', sql, parameters });
+const refuse = (statement: Parameters<typeof refuseStatement>[0]) => refuseStatement(statement, { extensions: [] })?.reason;
+
+function describePlans(name: string, makeProvider: () => ShadowProvider): void {
+  describe(`queries planned on the shadow database: ${name}`, () => {
+    const provider = makeProvider();
+    afterAll(() => provider.dispose());
+    const review = (dir: string) => reviewSource(gitSource(dir, ['.'], 'main'), DEFAULT_CONFIG, { shadow: provider });
+
+    it("fails the review at the line of a query the change's migration breaks, in a file the change leaves alone", async () => {
+      const dir = repository({ 'db/migrations/1_users.up.sql': USERS, 'app/users.ts': EMAIL_OF }, { 'db/migrations/2_drop_email.up.sql': 'ALTER TABLE users DROP COLUMN email;\n' });
+      const result = await review(dir);
+      expect(result.review.findings.filter((f) => f.rule.startsWith('query-'))).toEqual([
+        {
+          rule: 'query-broken-by-migration',
+          severity: 'error',
+          path: 'app/users.ts',
+          line: 6,
+          source: 'shadow',
+          message:
+            'This query plans on the schema before this change\'s migrations and fails after them: column "email" does not exist (SQLSTATE 42703). The code that runs it fails once they are applied, and the version still serving during the deploy fails as soon as they are.',
+        },
+      ]);
+      expect(result.review.conclusion).toBe('failure');
+    });
+
+    it('finds nothing when the change drops a column no query names', async () => {
+      const dir = repository({ 'db/migrations/1_users.up.sql': USERS, 'app/users.ts': EMAIL_OF }, { 'db/migrations/2_drop_name.up.sql': 'ALTER TABLE users DROP COLUMN name;\n' });
+      const result = await review(dir);
+      expect(result.review.findings.filter((f) => f.rule.startsWith('query-'))).toEqual([]);
+      expect(result.trace?.queries.map((p) => [p.query.line, p.before?.kind, p.after?.kind])).toEqual([[5, 'planned', 'planned']]);
+    });
+
+    it('warns at a query the change writes that does not plan, and plans the ones that do', async () => {
+      const report = [
+        "import sql from './db.ts';",
+        'export const named = (name: string) => sql`SELECT count(*) FROM users WHERE name = ${name}`;',
+        "export const typo = () => sql`SELECT nme FROM users`;",
+        "export const untyped = (value: unknown) => sql`SELECT ${value}`;",
+        '',
+      ].join('\n');
+      const dir = repository({ 'db/migrations/1_users.up.sql': USERS }, { 'app/report.ts': report });
+      const result = await review(dir);
+      expect(result.review.findings).toEqual([
+        {
+          rule: 'query-fails',
+          severity: 'warning',
+          path: 'app/report.ts',
+          line: 3,
+          source: 'shadow',
+          message: 'PostgreSQL cannot plan this query on the schema the migrations build: column "nme" does not exist (SQLSTATE 42703).',
+        },
+      ]);
+      const named = result.trace?.queries.find((p) => p.query.line === 2)?.after;
+      expect(named).toMatchObject({ kind: 'planned', plan: { 'Node Type': 'Aggregate' } });
+    });
+
+    it('plans an INSERT without running it, and leaves no transaction or prepared statement behind', async () => {
+      await loadParser();
+      const db = await provider.open();
+      try {
+        await db.query('CREATE TABLE t (id int)');
+        const outcome = await planQuery(db, query('INSERT INTO t VALUES ($1)', ['id']), { refuse, timeoutMs: 5_000 });
+        expect(outcome).toMatchObject({ kind: 'planned', plan: { 'Node Type': 'ModifyTable', Operation: 'Insert' } });
+        const { rows } = await db.query("SELECT (SELECT count(*) FROM t)::int AS rows, (SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'db_review_plan%')::int AS prepared");
+        expect(rows).toEqual([{ rows: 0, prepared: 0 }]);
+        expect(await planQuery(db, query('SELECT missing FROM t'), { refuse, timeoutMs: 5_000 })).toEqual({
+          kind: 'failed',
+          message: 'column "missing" does not exist',
+          code: '42703',
+          line: 10,
+        });
+      } finally {
+        await db.close();
+      }
+    });
+
+    it("refuses a query the migrations' guard would refuse, without sending it", async () => {
+      await loadParser();
+      const db = await provider.open();
+      try {
+        expect(await planQuery(db, query("SELECT pg_read_file('/etc/passwd')"), { refuse, timeoutMs: 5_000 })).toMatchObject({ kind: 'refused' });
+      } finally {
+        await db.close();
+      }
+    });
+  });
+}
+
+describePlans('embedded', () => createEmbeddedProvider({ extensions: DEFAULT_CONFIG.shadow.extensions }));
+if (await serverReachable()) {
+  describePlans('server', () => createServerProvider({ url: SERVER_URL, extensions: DEFAULT_CONFIG.shadow.extensions, keepTemplates: false }));
+}
