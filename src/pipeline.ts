@@ -5,6 +5,8 @@ import { lintSteps, type ParsedMigration } from './lint/engine.ts';
 import { withoutSuppressedShadowFindings } from './lint/suppressions.ts';
 import { breaksQueries } from './queries/breaking.ts';
 import { collectQueries } from './queries/collect.ts';
+import { lintQueries } from './queries/lint.ts';
+import { queryRules } from '../rules/queries/index.ts';
 import { queryPlanFindings } from './shadow/explain/findings.ts';
 import { discoverMigrations } from './migrations/discover.ts';
 import type { Framework, Migration } from './migrations/types.ts';
@@ -53,11 +55,18 @@ export async function reviewSource(source: ChangeSource, config: Config, options
   };
   // In slices: in the app, other pull requests' webhooks are answered on this thread meanwhile.
   const parsed = await runInSlices(parseSteps(discovery.migrations, isReviewed));
+  const { queries, notes: queryNotes } = await collectQueries(files, {
+    migrationPaths: migrationFiles(discovery.migrations),
+    changed,
+    globs: config.queries.paths,
+    // Only the shadow can tell whether a query outside the change still plans.
+    beyondChange: options.shadow !== undefined && parsed.some((p) => p.reviewed && p.statements.some(breaksQueries)),
+  });
   const ruleFindings: Finding[] = [
     ...(await runInSlices(
       lintSteps(parsed, {
         rules,
-        knownRuleIds: allRules.map((rule) => rule.id),
+        knownRuleIds: [...allRules, ...queryRules].map((rule) => rule.id),
         pgVersion,
         newObjects: changed ? 'change' : 'migration',
         tableRows: rowsOf,
@@ -65,17 +74,9 @@ export async function reviewSource(source: ChangeSource, config: Config, options
     )),
     ...unreadable(discovery.migrations.filter(isReviewed)),
     ...(changed ? editedMigrations(discovery.migrations, changed) : []),
+    ...lintQueries(queries, queryRules.filter((rule) => config.rules[rule.id] !== 'off')),
   ];
   const readable = parsed.filter((p) => !isBinary(p.migration.up.sql));
-  // Queries are planned on the shadow database; without one there is nothing to say of them yet.
-  const { queries, notes: queryNotes } = options.shadow
-    ? await collectQueries(files, {
-        migrationPaths: migrationFiles(discovery.migrations),
-        changed,
-        globs: config.queries.paths,
-        beyondChange: parsed.some((p) => p.reviewed && p.statements.some(breaksQueries)),
-      })
-    : { queries: [], notes: [] };
   const trace = options.shadow && (readable.some((p) => p.reviewed) || queries.length > 0)
     ? await runShadow(readable, {
         provider: options.shadow,

@@ -1,5 +1,6 @@
 import manifest from '../../package.json' with { type: 'json' };
 import { allRules } from '../../rules/index.ts';
+import { queryRules } from '../../rules/queries/index.ts';
 import { ENGINE_FINDINGS } from '../lint/engine-findings.ts';
 import type { RuleMeta } from './types.ts';
 
@@ -8,7 +9,7 @@ const RULES_DOC = 'https://github.com/db-review/db-review/blob/main/docs/rules.m
 /** Every rule's and engine finding's summary and documentation link, as the reports cite them. */
 export function rulesMeta(): Record<string, RuleMeta> {
   const meta: Record<string, RuleMeta> = {};
-  for (const rule of [...allRules, ...ENGINE_FINDINGS]) meta[rule.id] = { summary: rule.summary, helpUri: `${RULES_DOC}#${rule.id}` };
+  for (const rule of [...allRules, ...queryRules, ...ENGINE_FINDINGS]) meta[rule.id] = { summary: rule.summary, helpUri: `${RULES_DOC}#${rule.id}` };
   return meta;
 }
 
