@@ -84,6 +84,7 @@ export async function reviewSource(source: ChangeSource, config: Config, options
         refuse: (statement) => refuseStatement(statement, { extensions: config.shadow.extensions })?.reason,
         onProgress: options.onProgress,
         queries,
+        tableRows: rowsOf,
       })
     : undefined;
   const definitionRules = new Set(allRules.filter((rule) => rule.scope === 'definition').map((rule) => rule.id));
@@ -104,7 +105,7 @@ export async function reviewSource(source: ChangeSource, config: Config, options
       framework: p.migration.framework,
       statements: p.statements.filter((s) => !s.embeddedIn).length,
     }));
-  const notes = [...discovery.warnings, ...deletedMigrations(changed), ...standInNotes(trace), ...queryNotes];
+  const notes = [...discovery.warnings, ...deletedMigrations(changed), ...standInNotes(trace), ...queryNotes, ...tableSizeNotes(trace)];
   const review = buildReview(findings, reviewed, config, pgVersion, trace && shadowSummary(trace), trace?.schemaChanges);
   return { review, framework: discovery.framework, notes, trace };
 }
@@ -175,6 +176,12 @@ function shadowSummary(trace: ShadowTrace): ShadowSummary {
     standIns: trace.standIns,
     elapsedMs: trace.elapsedMs,
   };
+}
+
+function tableSizeNotes(trace: ShadowTrace | undefined): string[] {
+  const refused = trace?.tableSizes.refused;
+  if (!refused) return [];
+  return [`the queries were planned at the sizes the migrations leave, not the size hints: the shadow database refused to take them (${refused}); showing the planner a size writes the catalog, which the embedded shadow may and a server shadow's review role may not`];
 }
 
 function standInNotes(trace: ShadowTrace | undefined): string[] {

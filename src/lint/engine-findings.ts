@@ -95,6 +95,13 @@ export const ENGINE_FINDINGS: EngineFinding[] = [
     safe: 'Expand and contract: first deploy code that no longer uses the old column or table, then drop or rename it in a later change; or keep the old name alive (a view, a column kept in sync) until no running code uses it.',
   },
   {
+    id: 'query-seq-scan',
+    severity: 'warning',
+    summary: 'A query the change writes reads a large table whole to keep a small part of it, at the size hints.',
+    why: "The shadow database plans the query with each table at its size hint (`tables:` in the config): its heap is given real pages and the planner's row count, so the plan is the one production would get for that many rows (column statistics stay unknown, so PostgreSQL's default selectivities apply). A sequential scan that keeps under a tenth of a table of 100,000 rows or more reads every row on every call. The index the filter asks for (its equality columns, then one range column) is built on the shadow and the query planned again: the finding gives both estimated costs, and the statement only when the index at least halves the cost. A million rows or more makes it an error.",
+    safe: 'Create the index the finding measured, with CREATE INDEX CONCURRENTLY in a migration of its own; or rewrite the filter so that an existing index serves it.',
+  },
+  {
     id: 'query-fails',
     severity: 'warning',
     summary: 'A query the change writes does not plan on the schema the migrations build.',

@@ -1,6 +1,6 @@
 import type { RangeVar } from '@pgsql/types';
 import { listOf, nodeOf, unwrap, visit } from '../sql/ast.ts';
-import { stringValues } from '../sql/names.ts';
+import { quoteIdentifier, stringValues } from '../sql/names.ts';
 import type { Statement } from '../sql/statement.ts';
 
 /**
@@ -12,7 +12,7 @@ export function relationsNamed(statement: Statement): string[] | undefined {
   const index = nodeOf<{ relation?: RangeVar }>(statement, 'IndexStmt');
   if (index?.relation) return [sqlName(index.relation)];
   const drop = nodeOf<{ objects?: unknown[] }>(statement, 'DropStmt');
-  if (drop) return listOf(drop.objects).map((object) => stringValues(listOf(unwrap<{ items?: unknown[] }>(object, 'List')?.items)).map(quoteIdent).join('.'));
+  if (drop) return listOf(drop.objects).map((object) => stringValues(listOf(unwrap<{ items?: unknown[] }>(object, 'List')?.items)).map(quoteIdentifier).join('.'));
   const reindex = nodeOf<{ relation?: RangeVar }>(statement, 'ReindexStmt');
   if (reindex?.relation) return [sqlName(reindex.relation)];
   const named: string[] = [];
@@ -25,9 +25,6 @@ export function relationsNamed(statement: Statement): string[] | undefined {
 }
 
 function sqlName(relation: RangeVar): string {
-  return [relation.schemaname, relation.relname].filter((part): part is string => Boolean(part)).map(quoteIdent).join('.');
+  return [relation.schemaname, relation.relname].filter((part): part is string => Boolean(part)).map(quoteIdentifier).join('.');
 }
 
-function quoteIdent(identifier: string): string {
-  return `"${identifier.replaceAll('"', '""')}"`;
-}

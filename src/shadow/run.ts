@@ -7,7 +7,7 @@ import { prepareMigrationRoles } from './migration-roles.ts';
 import { createStandIns } from './stand-ins.ts';
 import type { BaseReport, ShadowTrace } from './trace-types.ts';
 import { traceMigrations } from './tracer.ts';
-import { planQueries } from './explain/plan-queries.ts';
+import { planAtSizes, planQueries } from './explain/plan-queries.ts';
 import type { CollectedQuery } from '../queries/collect.ts';
 
 export interface ShadowRunOptions {
@@ -18,6 +18,8 @@ export interface ShadowRunOptions {
   onProgress?: (message: string) => void;
   /** Queries of the changed files, to plan before and after the reviewed migrations. */
   queries?: CollectedQuery[];
+  /** Production rows of a table (`schema.table`), from the size hints: the planner is shown them. */
+  tableRows?: (table: string) => number | undefined;
 }
 
 /** Where the base report is kept inside a cached base, so a warm start knows what failed. */
@@ -59,8 +61,8 @@ export async function runShadow(migrations: ParsedMigration[], options: ShadowRu
     });
     const schemaChanges = schemaChangesOf(ups, standIns);
     const upsRan = ups.catalogs.has(reviewed.length);
-    const plannedAfter = upsRan && queries.length ? await planQueries(db, queries, planOptions) : [];
-    const plannings = queries.map((query, index) => ({ query, before: plannedBefore?.[index], after: plannedAfter[index] }));
+    const after = upsRan && queries.length ? await planAtSizes(db, queries, { ...planOptions, rowsOf: options.tableRows ?? (() => undefined) }) : undefined;
+    const plannings = queries.map((query, index) => ({ query, before: plannedBefore?.[index], after: after?.outcomes[index], scan: after?.scans[index] }));
     // Last: the downs undo the schema that everything above reads.
     const downs = await checkDowns(db, reviewed, ups, {
       refuse: options.refuse,
@@ -79,6 +81,7 @@ export async function runShadow(migrations: ParsedMigration[], options: ShadowRu
       elapsedMs: performance.now() - started,
       schemaChanges,
       queries: plannings,
+      tableSizes: after?.sizing ?? { sized: [] },
       ...(downs.length ? { downs } : {}),
     };
   } finally {

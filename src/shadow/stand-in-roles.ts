@@ -5,6 +5,8 @@
  * the server's own roles, and only a superuser or a CREATEROLE role may write that comment, never
  * the role a review runs as.
  */
+import { quoteIdentifier } from '../sql/names.ts';
+
 export const STAND_IN_ROLE_NOTE = 'db-review stand-in role';
 
 /** Longest role name PostgreSQL keeps (NAMEDATALEN - 1 bytes); it truncates longer ones. */
@@ -49,12 +51,9 @@ export function roleStatesQuery(names: string): string {
 
 /** CREATE ROLE … NOLOGIN and its mark, for names that passed `standInCandidates`. */
 export function createStandInRoleSql(name: string): string {
-  return `CREATE ROLE ${sqlIdent(name)} NOLOGIN; COMMENT ON ROLE ${sqlIdent(name)} IS ${sqlLiteral(STAND_IN_ROLE_NOTE)}`;
+  return `CREATE ROLE ${quoteIdentifier(name)} NOLOGIN; COMMENT ON ROLE ${quoteIdentifier(name)} IS ${sqlLiteral(STAND_IN_ROLE_NOTE)}`;
 }
 
-export function sqlIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
 
 /** An E'' literal: read the same whatever standard_conforming_strings the migrations set. */
 export function sqlLiteral(text: string): string {

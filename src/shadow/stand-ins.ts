@@ -1,6 +1,6 @@
 import type { AlterTableCmd, AlterTableStmt, Constraint, IndexElem, IndexStmt, Node, RangeVar } from '@pgsql/types';
 import { listOf, nodeOf, unwrap, visit } from '../sql/ast.ts';
-import { columnType, qualify, stringValues } from '../sql/names.ts';
+import { columnType, qualify, quoteIdentifier, stringValues } from '../sql/names.ts';
 import type { Statement } from '../sql/statement.ts';
 import type { ShadowDatabase } from './provider.ts';
 
@@ -23,11 +23,11 @@ export async function createStandIns(db: ShadowDatabase, statements: Statement[]
     if (existing.has(table)) continue;
     const [schema, name] = table.split('.') as [string, string];
     if (!columns.has('id')) columns.set('id', 'bigint');
-    const definitions = [...columns].map(([column, type]) => `${ident(column)} ${type}`);
+    const definitions = [...columns].map(([column, type]) => `${quoteIdentifier(column)} ${type}`);
     const values = [...columns].map(([, type]) => sampleValue(type));
     await db.query(
-      `CREATE SCHEMA IF NOT EXISTS ${ident(schema)}; CREATE TABLE ${ident(schema)}.${ident(name)} (${definitions.join(', ')}); ` +
-        `INSERT INTO ${ident(schema)}.${ident(name)} SELECT ${values.join(', ')} FROM generate_series(1, ${STAND_IN_ROWS}) AS g`,
+      `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}; CREATE TABLE ${quoteIdentifier(schema)}.${quoteIdentifier(name)} (${definitions.join(', ')}); ` +
+        `INSERT INTO ${quoteIdentifier(schema)}.${quoteIdentifier(name)} SELECT ${values.join(', ')} FROM generate_series(1, ${STAND_IN_ROWS}) AS g`,
     );
     created.push(table);
   }
@@ -138,12 +138,9 @@ function sampleValue(type: string): string {
  */
 async function existingTables(db: ShadowDatabase, tables: string[]): Promise<Set<string>> {
   const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
-  const quoted = (table: string) => table.split('.').map(ident).join('.');
-  const probes = tables.map((t) => `(${literal(t)}, to_regclass(${literal(quoted(t))}) IS NOT NULL OR to_regclass(${literal(ident(t.split('.').at(-1)!))}) IS NOT NULL)`);
+  const quoted = (table: string) => table.split('.').map(quoteIdentifier).join('.');
+  const probes = tables.map((t) => `(${literal(t)}, to_regclass(${literal(quoted(t))}) IS NOT NULL OR to_regclass(${literal(quoteIdentifier(t.split('.').at(-1)!))}) IS NOT NULL)`);
   const { rows } = await db.query(`SELECT name FROM (VALUES ${probes.join(', ')}) AS probe (name, found) WHERE found`);
   return new Set(rows.map((r) => String(r.name)));
 }
 
-function ident(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}

@@ -4,6 +4,7 @@ import type { ConstraintSnapshot, IndexSnapshot } from './catalog.ts';
 import type { CatalogChange } from './catalog-diff.ts';
 import type { SchemaChanges } from './schema-changes.ts';
 import type { QueryPlanning } from './explain/plan-queries.ts';
+import type { TableSizing } from './explain/table-sizes.ts';
 
 export interface ObservedLock {
   /** `schema.name` of the table (for an index lock: the index's table). */
@@ -66,6 +67,8 @@ export interface ShadowTrace {
   schemaChanges: SchemaChanges;
   /** The queries of the changed files, planned before and after the reviewed migrations. */
   queries: QueryPlanning[];
+  /** The tables the queries were planned at their hinted sizes, or why none could be. */
+  tableSizes: TableSizing;
 }
 
 /** A reviewed migration's down, run on the shadow as `migrate down` would, right after the later downs. */

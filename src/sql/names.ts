@@ -1,4 +1,5 @@
 import type { Node, RangeVar, TypeName } from '@pgsql/types';
+import { scanSql } from './libpg.ts';
 
 /** A relation as `schema.name`; unqualified names are taken to live in `public`. */
 export function qualify(relation: RangeVar | undefined): string {
@@ -70,4 +71,17 @@ export function formatType(type: ColumnType): string {
   };
   const base = shown[type.name] ?? type.name;
   return `${base}${type.mods.length ? `(${type.mods.join(',')})` : ''}${type.array ? '[]' : ''}`;
+}
+
+/** A name as a quoted SQL identifier, safe for any text. */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** A name as SQL writes it for a reader: bare when PostgreSQL reads it back the same, else quoted. */
+export function readableIdentifier(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) return quoteIdentifier(name);
+  const [token, ...rest] = scanSql(name);
+  const bare = rest.length === 0 && (token?.keywordName === 'NO_KEYWORD' || token?.keywordName === 'UNRESERVED_KEYWORD');
+  return bare ? name : quoteIdentifier(name);
 }

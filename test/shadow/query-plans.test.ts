@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../../src/config/index.ts';
+import { DEFAULT_CONFIG, parseConfig } from '../../src/config/index.ts';
 import { reviewSource } from '../../src/pipeline.ts';
 import type { ExtractedQuery } from '../../src/queries/types.ts';
 import { createEmbeddedProvider } from '../../src/shadow/embedded/index.ts';
@@ -106,6 +106,46 @@ function describePlans(name: string, makeProvider: () => ShadowProvider): void {
       ]);
       const named = result.trace?.queries.find((p) => p.query.line === 2)?.after;
       expect(named).toMatchObject({ kind: 'planned', plan: { 'Node Type': 'Aggregate' } });
+    });
+
+    it('plans the queries at the size hints, and measures the index that ends a large scan', async () => {
+      const orders = [
+        "CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, customer_email text NOT NULL CHECK (customer_email <> ''), status text NOT NULL DEFAULT 'new', created_at timestamptz NOT NULL DEFAULT now());",
+        'CREATE INDEX orders_created_at_idx ON orders (created_at);',
+        '',
+      ].join('\n');
+      const code = [
+        "import { pool } from './db.ts';",
+        "export const byCustomer = (email: string) => pool.query('SELECT id FROM orders WHERE customer_email = $1 AND status = $2', [email, 'open']);",
+        "export const recent = (since: Date) => pool.query('SELECT id FROM orders WHERE created_at > $1', [since]);",
+        '',
+      ].join('\n');
+      const dir = repository({ 'db/migrations/1_orders.up.sql': orders, '.github/db-review.yml': 'tables:\n  orders: 50M\n' }, { 'app/orders.ts': code });
+      const config = parseConfig('tables:\n  orders: 50M\n', '.github/db-review.yml');
+      const result = await reviewSource(gitSource(dir, ['.'], 'main'), config, { shadow: provider });
+      if (name === 'server') {
+        // The review role may not write the catalog: the plans are the empty tables', and the review says so.
+        expect(result.review.findings).toEqual([]);
+        expect(result.notes).toContainEqual(expect.stringContaining('the queries were planned at the sizes the migrations leave, not the size hints'));
+        return;
+      }
+      expect(result.trace?.tableSizes).toEqual({ sized: [expect.objectContaining({ name: 'public.orders', rows: 50_000_000 })] });
+      expect(result.review.findings).toEqual([
+        {
+          rule: 'query-seq-scan',
+          severity: 'error',
+          path: 'app/orders.ts',
+          line: 2,
+          column: 58,
+          source: 'shadow',
+          message: expect.stringMatching(
+            /^PostgreSQL plans a sequential scan of `orders` \(50,000,000 rows by the size hints\) that keeps about 1,250 of them: the query's estimated cost is [\d,.]+\. An index on \(customer_email, status\) brings it to [\d.]+ on the shadow database: `CREATE INDEX CONCURRENTLY orders_customer_email_status_idx ON orders \(customer_email, status\);`$/,
+          ),
+        },
+      ]);
+      const scan = result.trace?.queries.find((p) => p.query.line === 2)?.scan;
+      expect(scan?.cost).toBeGreaterThan(500_000);
+      expect(scan?.advice?.after).toBeLessThan(1_000);
     });
 
     it('plans an INSERT without running it, and leaves no transaction or prepared statement behind', async () => {

@@ -12,35 +12,63 @@ const PARAMETER_TYPE_UNKNOWN = '42P18';
  * migrations.
  */
 export function queryPlanFindings(plannings: QueryPlanning[]): Finding[] {
-  return plannings.flatMap(({ query, before, after }): Finding[] => {
-    const at = { path: query.path, source: 'shadow' as const };
-    if (after?.kind === 'refused' && query.changed) {
-      return [{ ...at, rule: 'shadow-refused', severity: 'error', line: query.line, column: query.column, message: `Not planned on the shadow database: ${after.reason}` }];
-    }
-    if (after?.kind !== 'failed' || after.code === PARAMETER_TYPE_UNKNOWN) return [];
-    const error = `${after.message}${after.code ? ` (SQLSTATE ${after.code})` : ''}`;
-    if (before?.kind === 'planned') {
-      return [
-        {
-          ...at,
-          rule: 'query-broken-by-migration',
-          severity: 'error',
-          line: after.line,
-          message: `This query plans on the schema before this change's migrations and fails after them: ${error}. The code that runs it fails once they are applied, and the version still serving during the deploy fails as soon as they are.`,
-        },
-      ];
-    }
-    if (!query.changed) return [];
+  return plannings.flatMap((planning) => [...planFailures(planning), ...largeScans(planning)]);
+}
+
+/** Tables of a million rows or more make a whole-table read an error, as for the migrations' scans. */
+const ERROR_ROWS = 1_000_000;
+
+function largeScans({ query, scan }: QueryPlanning): Finding[] {
+  if (!scan) return [];
+  const table = scan.table.name.replace(/^public\./, '');
+  const found = `PostgreSQL plans a sequential scan of \`${table}\` (${count(scan.table.rows)} rows by the size hints) that keeps about ${count(scan.keeps)} of them: the query's estimated cost is ${cost(scan.cost)}.`;
+  const advice = scan.advice
+    ? ` An index on (${scan.advice.columns.join(', ')}) brings it to ${cost(scan.advice.after)} on the shadow database: \`${scan.advice.statement}\``
+    : ' No index on the columns it filters by halves that cost on the shadow database: check the filter.';
+  return [
+    {
+      rule: 'query-seq-scan',
+      severity: scan.table.rows >= ERROR_ROWS ? 'error' : 'warning',
+      path: query.path,
+      line: query.line,
+      column: query.column,
+      message: found + advice,
+      source: 'shadow',
+    },
+  ];
+}
+
+const count = (n: number): string => Math.round(n).toLocaleString('en-US');
+const cost = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: 2 });
+
+function planFailures({ query, before, after }: QueryPlanning): Finding[] {
+  const at = { path: query.path, source: 'shadow' as const };
+  if (after?.kind === 'refused' && query.changed) {
+    return [{ ...at, rule: 'shadow-refused', severity: 'error', line: query.line, column: query.column, message: `Not planned on the shadow database: ${after.reason}` }];
+  }
+  if (after?.kind !== 'failed' || after.code === PARAMETER_TYPE_UNKNOWN) return [];
+  const error = `${after.message}${after.code ? ` (SQLSTATE ${after.code})` : ''}`;
+  if (before?.kind === 'planned') {
     return [
       {
         ...at,
-        rule: 'query-fails',
-        severity: 'warning',
+        rule: 'query-broken-by-migration',
+        severity: 'error',
         line: after.line,
-        message: `PostgreSQL cannot plan this query on the schema the migrations build: ${error}.${notPlannedBefore(before)}`,
+        message: `This query plans on the schema before this change's migrations and fails after them: ${error}. The code that runs it fails once they are applied, and the version still serving during the deploy fails as soon as they are.`,
       },
     ];
-  });
+  }
+  if (!query.changed) return [];
+  return [
+    {
+      ...at,
+      rule: 'query-fails',
+      severity: 'warning',
+      line: after.line,
+      message: `PostgreSQL cannot plan this query on the schema the migrations build: ${error}.${notPlannedBefore(before)}`,
+    },
+  ];
 }
 
 function notPlannedBefore(before: PlanOutcome | undefined): string {

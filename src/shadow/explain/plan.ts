@@ -14,6 +14,8 @@ export interface PlanOptions {
   /** Why the query must not reach the shadow (the migrations' guard), or undefined. */
   refuse: (statement: Statement) => string | undefined;
   timeoutMs: number;
+  /** Inside the caller's transaction: a savepoint is rolled back instead of a transaction. */
+  nested?: boolean;
 }
 
 /** EXPLAIN's own option for planning a query whose parameters are unknown. */
@@ -34,7 +36,7 @@ export async function planQuery(db: ShadowDatabase, query: ExtractedQuery, optio
   const timeoutMs = options.timeoutMs;
   let name: string | undefined;
   let outcome: PlanOutcome;
-  await db.query('BEGIN');
+  await db.query(options.nested ? 'SAVEPOINT db_review_plan' : 'BEGIN');
   try {
     let result: QueryResult;
     if (db.serverVersion >= GENERIC_PLAN_SINCE) {
@@ -53,7 +55,7 @@ export async function planQuery(db: ShadowDatabase, query: ExtractedQuery, optio
     if (!(error instanceof ShadowStatementError)) throw error;
     outcome = { kind: 'failed', message: error.message, code: error.code, line: lineAt(query, error.position) };
   }
-  await db.query('ROLLBACK');
+  await db.query(options.nested ? 'ROLLBACK TO SAVEPOINT db_review_plan; RELEASE SAVEPOINT db_review_plan' : 'ROLLBACK');
   // A prepared statement outlives the transaction it was made in.
   if (name) await db.query(`DEALLOCATE ${name}`);
   return outcome;

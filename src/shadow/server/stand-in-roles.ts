@@ -3,10 +3,10 @@ import {
   STAND_IN_ROLE_NOTE,
   createStandInRoleSql,
   roleStatesQuery,
-  sqlIdent,
   standInCandidates,
   type ExistingRole,
 } from '../stand-in-roles.ts';
+import { quoteIdentifier } from '../../sql/names.ts';
 import { advisoryKey } from './names.ts';
 
 /**
@@ -63,7 +63,7 @@ export async function grantStandInRoles(admin: pg.Pool, member: string, names: s
       const role = existing.get(name);
       if (!role) await client.query(createStandInRoleSql(name));
       else if (!role.stand_in || !role.inert) continue;
-      await client.query(`GRANT ${sqlIdent(name)} TO ${sqlIdent(member)}`);
+      await client.query(`GRANT ${quoteIdentifier(name)} TO ${quoteIdentifier(member)}`);
       granted.push(name);
     }
     return granted;
@@ -92,7 +92,7 @@ export async function dropUnusedStandInRoles(admin: pg.Pool): Promise<string[]> 
     for (const { name } of rows) {
       await client.query('SAVEPOINT drop_stand_in');
       try {
-        await client.query(`DROP ROLE ${sqlIdent(name)}`);
+        await client.query(`DROP ROLE ${quoteIdentifier(name)}`);
         dropped.push(name);
       } catch {
         await client.query('ROLLBACK TO SAVEPOINT drop_stand_in');
@@ -112,7 +112,7 @@ export const GRANTABLE_SCHEMAS = `SELECT nspname FROM pg_namespace WHERE pg_has_
  * role usually does; run by the review's own role, on its own database.
  */
 export function schemaCreateGrants(schemas: string[], roles: string[]): string {
-  const grantees = roles.map(sqlIdent).join(', ');
-  const existing = schemas.length > 0 ? `GRANT CREATE ON SCHEMA ${schemas.map(sqlIdent).join(', ')} TO ${grantees}; ` : '';
+  const grantees = roles.map(quoteIdentifier).join(', ');
+  const existing = schemas.length > 0 ? `GRANT CREATE ON SCHEMA ${schemas.map(quoteIdentifier).join(', ')} TO ${grantees}; ` : '';
   return `${existing}ALTER DEFAULT PRIVILEGES GRANT CREATE ON SCHEMAS TO ${grantees}`;
 }

@@ -1,0 +1,122 @@
+import type { A_Expr, BoolExpr, ColumnRef, Node } from '@pgsql/types';
+import type { ExtractedQuery } from '../../queries/types.ts';
+import { listOf, unwrap } from '../../sql/ast.ts';
+import { parseSql } from '../../sql/libpg.ts';
+import { quoteIdentifier, readableIdentifier, stringValues } from '../../sql/names.ts';
+import type { ShadowDatabase } from '../provider.ts';
+import { planQuery, type PlanOptions } from './plan.ts';
+import { writeSize, type SizedTable } from './table-sizes.ts';
+
+/** One node of EXPLAIN (FORMAT JSON)'s plan tree, with the fields read here. */
+export interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  Schema?: string;
+  Alias?: string;
+  Filter?: string;
+  'Plan Rows': number;
+  'Total Cost': number;
+  Plans?: PlanNode[];
+}
+
+/** A sequential scan that reads a large table to keep a small part of it. */
+export interface LargeScan {
+  table: SizedTable;
+  /** The rows the planner expects the scan to keep. */
+  keeps: number;
+}
+
+/** An index measured on the shadow: the query's estimated cost without it and with it. */
+export interface IndexAdvice {
+  columns: string[];
+  before: number;
+  after: number;
+  /** The statement to create it without blocking writes. */
+  statement: string;
+}
+
+/** Tables of at least this many rows are large: reading one whole is worth a finding. */
+export const LARGE_TABLE_ROWS = 100_000;
+/** A scan that keeps less than this share of its table filters selectively: an index could find those rows. */
+const SELECTIVE_SHARE = 0.1;
+
+/** The first sequential scan in the plan of a large sized table under a selective filter. */
+export function largeScan(plan: PlanNode, sized: SizedTable[]): LargeScan | undefined {
+  if (plan['Node Type'] === 'Seq Scan' && plan.Filter) {
+    const table = sized.find((t) => t.name === `${plan.Schema ?? 'public'}.${plan['Relation Name']}` || t.name.endsWith(`.${plan['Relation Name']}`));
+    if (table && table.rows >= LARGE_TABLE_ROWS && plan['Plan Rows'] < table.rows * SELECTIVE_SHARE) return { table, keeps: plan['Plan Rows'] };
+  }
+  for (const child of plan.Plans ?? []) {
+    const found = largeScan(child, sized);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * Builds the index the query's filter on the scanned table asks for (its equality columns, then
+ * one range column) on the shadow, plans the query again, and reports both costs; undefined when
+ * the filter names no usable column or the index does not at least halve the cost. Runs inside
+ * the caller's transaction and leaves no trace in it.
+ */
+export async function adviseIndex(db: ShadowDatabase, query: ExtractedQuery, scan: LargeScan, before: number, options: PlanOptions): Promise<IndexAdvice | undefined> {
+  const columns = await existingColumns(db, scan.table.oid, filteredColumns(query.sql));
+  if (columns.length === 0) return undefined;
+  const relation = scan.table.name.split('.').map(quoteIdentifier).join('.');
+  const indexed = columns.map(quoteIdentifier).join(', ');
+  await db.query('SAVEPOINT db_review_advice');
+  let after: number | undefined;
+  try {
+    await db.query(`CREATE INDEX ON ${relation} (${indexed})`);
+    await writeSize(db, scan.table.oid, scan.table.rows);
+    const replanned = await planQuery(db, query, { ...options, nested: true });
+    if (replanned.kind === 'planned') after = (replanned.plan as unknown as PlanNode)['Total Cost'];
+  } finally {
+    await db.query('ROLLBACK TO SAVEPOINT db_review_advice; RELEASE SAVEPOINT db_review_advice');
+  }
+  if (after === undefined || after > before / 2) return undefined;
+  const [schema, table] = scan.table.name.split('.') as [string, string];
+  const name = readableIdentifier(`${table}_${columns.join('_')}_idx`.slice(0, 63));
+  const target = `${schema === 'public' ? '' : `${readableIdentifier(schema)}.`}${readableIdentifier(table)}`;
+  return { columns, before, after, statement: `CREATE INDEX CONCURRENTLY ${name} ON ${target} (${columns.map(readableIdentifier).join(', ')});` };
+}
+
+/**
+ * The columns the query's WHERE compares with a value (a parameter, a constant): those it
+ * tests for equality (`=`, `IN`) first, then the first one it bounds (`<`, `>`, `BETWEEN`).
+ */
+export function filteredColumns(sql: string): string[] {
+  const root = Object.values((parseSql(sql).stmts?.[0]?.stmt ?? {}) as Record<string, { whereClause?: Node }>)[0];
+  const equal: string[] = [];
+  const ranged: string[] = [];
+  for (const condition of conjuncts(root?.whereClause)) {
+    const expr = unwrap<A_Expr>(condition, 'A_Expr');
+    if (!expr) continue;
+    const operator = stringValues(expr.name)[0];
+    const column = columnAgainstValue(expr.lexpr, expr.rexpr) ?? columnAgainstValue(expr.rexpr, expr.lexpr);
+    if (!column) continue;
+    if (expr.kind === 'AEXPR_IN' || (expr.kind === 'AEXPR_OP' && operator === '=')) equal.push(column);
+    else if (expr.kind === 'AEXPR_BETWEEN' || (expr.kind === 'AEXPR_OP' && ['<', '>', '<=', '>='].includes(operator ?? ''))) ranged.push(column);
+  }
+  return [...new Set([...equal, ...ranged.slice(0, 1)])];
+}
+
+function conjuncts(node: Node | undefined): Node[] {
+  const and = unwrap<BoolExpr>(node, 'BoolExpr');
+  if (and?.boolop === 'AND_EXPR') return listOf(and.args).flatMap((arg) => conjuncts(arg));
+  return node ? [node] : [];
+}
+
+/** `column` when `side` is a column and `other` is not one (a value the query supplies). */
+function columnAgainstValue(side: Node | undefined, other: Node | undefined): string | undefined {
+  const column = unwrap<ColumnRef>(side, 'ColumnRef');
+  if (!column || unwrap<ColumnRef>(other, 'ColumnRef')) return undefined;
+  return stringValues(listOf(column.fields)).at(-1);
+}
+
+async function existingColumns(db: ShadowDatabase, oid: number, names: string[]): Promise<string[]> {
+  if (names.length === 0) return [];
+  const { rows } = await db.query(`SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attnum > 0 AND NOT attisdropped`);
+  const present = new Set(rows.map((row) => String(row.attname)));
+  return names.filter((name) => present.has(name));
+}

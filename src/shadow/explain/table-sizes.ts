@@ -1,0 +1,83 @@
+import { quoteIdentifier } from '../../sql/names.ts';
+import { ShadowStatementError, type ShadowDatabase } from '../provider.ts';
+
+/** A table the planner now sees at its production size. */
+export interface SizedTable {
+  /** `schema.table`. */
+  name: string;
+  oid: number;
+  rows: number;
+}
+
+export interface TableSizing {
+  sized: SizedTable[];
+  /** Why no table could be sized (PostgreSQL's refusal), when that happened. */
+  refused?: string;
+}
+
+/**
+ * Rows inserted (all NULL, at fillfactor 10) and deleted again to give a sized table's heap real
+ * pages: about 180. The planner scales `reltuples / relpages` by the heap's actual page count,
+ * so statistics alone do nothing on an empty heap.
+ */
+const FILLER_ROWS = 5000;
+
+/**
+ * Makes the planner see each table of the shadow that has a size hint at that many rows: gives
+ * its heap real pages, then writes `relpages` and `reltuples` of the table and its indexes.
+ * Writes the catalog, so it needs a superuser (the embedded shadow); run it inside a transaction
+ * that is rolled back, since it changes the tables. Column statistics stay unknown, so the
+ * planner uses its default selectivities.
+ */
+export async function assumeTableSizes(db: ShadowDatabase, rowsOf: (table: string) => number | undefined): Promise<TableSizing> {
+  const { rows } = await db.query(
+    "SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'db_review_internal') AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 2, 3",
+  );
+  const tables = rows.flatMap((row) => {
+    const name = `${String(row.schema)}.${String(row.name)}`;
+    const hinted = rowsOf(name);
+    return hinted && hinted > 0 ? [{ name, oid: Number(row.oid), rows: hinted }] : [];
+  });
+  if (tables.length === 0) return { sized: [] };
+  await db.query('SAVEPOINT db_review_sizes');
+  try {
+    // Filler rows must not fire the migrations' triggers or foreign keys.
+    await db.query('SET LOCAL session_replication_role = replica');
+    for (const table of tables) await fillAndEmpty(db, table);
+    for (const table of tables) await writeSize(db, table.oid, table.rows);
+    await db.query('RELEASE SAVEPOINT db_review_sizes');
+    return { sized: tables };
+  } catch (error) {
+    if (!(error instanceof ShadowStatementError)) throw error;
+    await db.query('ROLLBACK TO SAVEPOINT db_review_sizes');
+    return { sized: [], refused: error.message };
+  }
+}
+
+/** Writes the size again: CREATE INDEX counts the (empty) heap and resets it. */
+export async function writeSize(db: ShadowDatabase, oid: number, rows: number): Promise<void> {
+  await db.query(
+    `UPDATE pg_catalog.pg_class SET relpages = greatest(1, pg_catalog.pg_relation_size(oid) / current_setting('block_size')::int), reltuples = ${rows} ` +
+      `WHERE oid = ${oid} OR oid IN (SELECT indexrelid FROM pg_catalog.pg_index WHERE indrelid = ${oid})`,
+  );
+}
+
+/** Rows of NULLs (NOT NULL lifted for the moment) pass every CHECK and unique constraint. */
+async function fillAndEmpty(db: ShadowDatabase, table: SizedTable): Promise<void> {
+  const { rows } = await db.query(
+    `SELECT attname, attnotnull FROM pg_catalog.pg_attribute WHERE attrelid = ${table.oid} AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum`,
+  );
+  const columns = rows.map((row) => quoteIdentifier(String(row.attname)));
+  if (columns.length === 0) return;
+  const relation = `${table.name.split('.').map(quoteIdentifier).join('.')}`;
+  const notNull = `attrelid = ${table.oid} AND attnum > 0 AND attnotnull`;
+  const { rows: lifted } = await db.query(`SELECT array_agg(attnum)::text AS attnums FROM pg_catalog.pg_attribute WHERE ${notNull}`);
+  const attnums = lifted[0]?.attnums ? String(lifted[0].attnums) : undefined;
+  if (attnums) await db.query(`UPDATE pg_catalog.pg_attribute SET attnotnull = false WHERE ${notNull}`);
+  await db.query(`ALTER TABLE ${relation} SET (fillfactor = 10)`);
+  const nulls = columns.map(() => 'NULL').join(', ');
+  await db.query(`INSERT INTO ${relation} (${columns.join(', ')}) OVERRIDING SYSTEM VALUE SELECT ${nulls} FROM generate_series(1, ${FILLER_ROWS})`);
+  await db.query(`DELETE FROM ${relation}`);
+  await db.query(`ALTER TABLE ${relation} RESET (fillfactor)`);
+  if (attnums) await db.query(`UPDATE pg_catalog.pg_attribute SET attnotnull = true WHERE attrelid = ${table.oid} AND attnum = ANY ('${attnums}'::int2[])`);
+}
