@@ -179,9 +179,10 @@ function shadowSummary(trace: ShadowTrace): ShadowSummary {
 }
 
 function tableSizeNotes(trace: ShadowTrace | undefined): string[] {
-  const refused = trace?.tableSizes.refused;
-  if (!refused) return [];
-  return [`the queries were planned at the sizes the migrations leave, not the size hints: the shadow database refused to take them (${refused}); showing the planner a size writes the catalog, which the embedded shadow may and a server shadow's review role may not`];
+  return (trace?.tableSizes.unsized ?? []).map(
+    ({ name, reason }) =>
+      `${name}: the queries were planned at the size the migrations leave, not its size hint, which the shadow database refused (${reason}); showing the planner a size writes the catalog, which the embedded shadow may and a server shadow's review role may not`,
+  );
 }
 
 function standInNotes(trace: ShadowTrace | undefined): string[] {

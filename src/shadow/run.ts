@@ -81,7 +81,7 @@ export async function runShadow(migrations: ParsedMigration[], options: ShadowRu
       elapsedMs: performance.now() - started,
       schemaChanges,
       queries: plannings,
-      tableSizes: after?.sizing ?? { sized: [] },
+      tableSizes: after?.sizing ?? { sized: [], unsized: [] },
       ...(downs.length ? { downs } : {}),
     };
   } finally {

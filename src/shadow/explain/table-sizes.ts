@@ -11,8 +11,8 @@ export interface SizedTable {
 
 export interface TableSizing {
   sized: SizedTable[];
-  /** Why no table could be sized (PostgreSQL's refusal), when that happened. */
-  refused?: string;
+  /** Hinted tables the planner could not be shown at their size, with PostgreSQL's reason. */
+  unsized: { name: string; reason: string }[];
 }
 
 /**
@@ -38,19 +38,31 @@ export async function assumeTableSizes(db: ShadowDatabase, rowsOf: (table: strin
     const hinted = rowsOf(name);
     return hinted && hinted > 0 ? [{ name, oid: Number(row.oid), rows: hinted }] : [];
   });
-  if (tables.length === 0) return { sized: [] };
-  await db.query('SAVEPOINT db_review_sizes');
+  const sizing: TableSizing = { sized: [], unsized: [] };
+  if (tables.length === 0) return sizing;
+  // Filler rows must not fire the migrations' triggers or foreign keys.
+  const replica = await refusal(db, () => db.query('SET LOCAL session_replication_role = replica'));
+  for (const table of tables) {
+    const reason = replica ?? (await refusal(db, () => fillAndEmpty(db, table)));
+    if (reason) sizing.unsized.push({ name: table.name, reason });
+    else sizing.sized.push(table);
+  }
+  // Last: filling one table can reset the counts of another (an index build counts its heap).
+  for (const table of sizing.sized) await writeSize(db, table.oid, table.rows);
+  return sizing;
+}
+
+/** PostgreSQL's refusal of `work`, undone to the savepoint before it; undefined when it went through. */
+async function refusal(db: ShadowDatabase, work: () => Promise<unknown>): Promise<string | undefined> {
+  await db.query('SAVEPOINT db_review_size');
   try {
-    // Filler rows must not fire the migrations' triggers or foreign keys.
-    await db.query('SET LOCAL session_replication_role = replica');
-    for (const table of tables) await fillAndEmpty(db, table);
-    for (const table of tables) await writeSize(db, table.oid, table.rows);
-    await db.query('RELEASE SAVEPOINT db_review_sizes');
-    return { sized: tables };
+    await work();
+    await db.query('RELEASE SAVEPOINT db_review_size');
+    return undefined;
   } catch (error) {
     if (!(error instanceof ShadowStatementError)) throw error;
-    await db.query('ROLLBACK TO SAVEPOINT db_review_sizes');
-    return { sized: [], refused: error.message };
+    await db.query('ROLLBACK TO SAVEPOINT db_review_size; RELEASE SAVEPOINT db_review_size');
+    return error.message;
   }
 }
 
