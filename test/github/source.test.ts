@@ -324,7 +324,7 @@ describe('reviewing a pull request that drops a column its code still queries', 
     const shadow = createEmbeddedProvider();
     try {
       const result = await reviewSource(githubSource(testClient(), PR, { paths: [] }), parseConfig('', '.github/db-review.yml'), { shadow });
-      expect(result.review.findings.filter((f) => f.source === 'shadow')).toEqual([
+      expect(result.review.findings.filter((f) => f.source === 'explain')).toEqual([
         expect.objectContaining({ rule: 'query-broken-by-migration', severity: 'error', path: 'src/users.ts', line: 4, message: expect.stringContaining('column "email" does not exist') }),
       ]);
       expect(result.trace?.queries.map((p) => [p.query.path, p.query.changed, p.before?.kind, p.after?.kind])).toEqual([

@@ -69,7 +69,7 @@ function describePlans(name: string, makeProvider: () => ShadowProvider): void {
           severity: 'error',
           path: 'app/users.ts',
           line: 6,
-          source: 'shadow',
+          source: 'explain',
           message:
             'This query plans on the schema before this change\'s migrations and fails after them: column "email" does not exist (SQLSTATE 42703). The code that runs it fails once they are applied, and the version still serving during the deploy fails as soon as they are.',
         },
@@ -100,7 +100,7 @@ function describePlans(name: string, makeProvider: () => ShadowProvider): void {
           severity: 'warning',
           path: 'app/report.ts',
           line: 3,
-          source: 'shadow',
+          source: 'explain',
           message: 'PostgreSQL cannot plan this query on the schema the migrations build: column "nme" does not exist (SQLSTATE 42703).',
         },
       ]);
@@ -144,14 +144,17 @@ function describePlans(name: string, makeProvider: () => ShadowProvider): void {
           path: 'app/orders.ts',
           line: 2,
           column: 58,
-          source: 'shadow',
+          source: 'explain',
+          detail: expect.stringMatching(
+            /^Plan at the size hints:\n\n```\nSeq Scan on orders  \(cost=0\.\.[\d.]+ rows=1250\)\n  Filter: \(\(customer_email = \$1\) AND \(status = \$2\)\)\n```\n\nWith the index \(`CREATE INDEX CONCURRENTLY orders_customer_email_status_idx ON orders \(customer_email, status\);`\):\n\n```\n(Index|Bitmap Heap) Scan/,
+          ),
           message: expect.stringMatching(
             /^PostgreSQL plans a sequential scan of `orders` \(50,000,000 rows by the size hints\) that keeps about 1,250 of them: the query's estimated cost is [\d,.]+\. An index on \(customer_email, status\) brings it to [\d.]+ on the shadow database: `CREATE INDEX CONCURRENTLY orders_customer_email_status_idx ON orders \(customer_email, status\);`$/,
           ),
         },
       ]);
       const scan = result.trace?.queries.find((p) => p.query.line === 2)?.scan;
-      expect(scan?.cost).toBeGreaterThan(500_000);
+      expect(scan?.plan['Total Cost']).toBeGreaterThan(500_000);
       expect(scan?.advice?.after).toBeLessThan(1_000);
     });
 

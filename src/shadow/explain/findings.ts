@@ -1,5 +1,7 @@
 import type { Finding } from '../../findings.ts';
 import type { PlanOutcome } from './plan.ts';
+import { fencedBlock } from '../../report/markdown-syntax.ts';
+import { compactPlan } from './compact-plan.ts';
 import type { QueryPlanning } from './plan-queries.ts';
 
 /** "could not determine data type of parameter": many clients send the types PostgreSQL could not infer here. */
@@ -21,7 +23,7 @@ const ERROR_ROWS = 1_000_000;
 function largeScans({ query, scan }: QueryPlanning): Finding[] {
   if (!scan) return [];
   const table = scan.table.name.replace(/^public\./, '');
-  const found = `PostgreSQL plans a sequential scan of \`${table}\` (${count(scan.table.rows)} rows by the size hints) that keeps about ${count(scan.keeps)} of them: the query's estimated cost is ${cost(scan.cost)}.`;
+  const found = `PostgreSQL plans a sequential scan of \`${table}\` (${count(scan.table.rows)} rows by the size hints) that keeps about ${count(scan.keeps)} of them: the query's estimated cost is ${cost(scan.plan['Total Cost'])}.`;
   const advice = scan.advice
     ? ` An index on (${scan.advice.columns.join(', ')}) brings it to ${cost(scan.advice.after)} on the shadow database: \`${scan.advice.statement}\``
     : ' No index on the columns it filters by halves that cost on the shadow database: check the filter.';
@@ -33,16 +35,24 @@ function largeScans({ query, scan }: QueryPlanning): Finding[] {
       line: query.line,
       column: query.column,
       message: found + advice,
-      source: 'shadow',
+      detail: planDetail(scan),
+      source: 'explain',
     },
   ];
+}
+
+/** The plans as evidence: the query's, and with the measured index. */
+function planDetail(scan: NonNullable<QueryPlanning['scan']>): string {
+  const plans = ['Plan at the size hints:', '', fencedBlock(compactPlan(scan.plan))];
+  if (scan.advice) plans.push('', `With the index (\`${scan.advice.statement}\`):`, '', fencedBlock(compactPlan(scan.advice.plan)));
+  return plans.join('\n');
 }
 
 const count = (n: number): string => Math.round(n).toLocaleString('en-US');
 const cost = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: 2 });
 
 function planFailures({ query, before, after }: QueryPlanning): Finding[] {
-  const at = { path: query.path, source: 'shadow' as const };
+  const at = { path: query.path, source: 'explain' as const };
   if (after?.kind === 'refused' && query.changed) {
     return [{ ...at, rule: 'shadow-refused', severity: 'error', line: query.line, column: query.column, message: `Not planned on the shadow database: ${after.reason}` }];
   }

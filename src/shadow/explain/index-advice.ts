@@ -31,6 +31,8 @@ export interface IndexAdvice {
   columns: string[];
   before: number;
   after: number;
+  /** The query's plan with the index. */
+  plan: PlanNode;
   /** The statement to create it without blocking writes. */
   statement: string;
 }
@@ -65,20 +67,21 @@ export async function adviseIndex(db: ShadowDatabase, query: ExtractedQuery, sca
   const relation = scan.table.name.split('.').map(quoteIdentifier).join('.');
   const indexed = columns.map(quoteIdentifier).join(', ');
   await db.query('SAVEPOINT db_review_advice');
-  let after: number | undefined;
+  let plan: PlanNode | undefined;
   try {
     await db.query(`CREATE INDEX ON ${relation} (${indexed})`);
     await writeSize(db, scan.table.oid, scan.table.rows);
     const replanned = await planQuery(db, query, { ...options, nested: true });
-    if (replanned.kind === 'planned') after = (replanned.plan as unknown as PlanNode)['Total Cost'];
+    if (replanned.kind === 'planned') plan = replanned.plan as unknown as PlanNode;
   } finally {
     await db.query('ROLLBACK TO SAVEPOINT db_review_advice; RELEASE SAVEPOINT db_review_advice');
   }
-  if (after === undefined || after > before / 2) return undefined;
+  const after = plan?.['Total Cost'];
+  if (!plan || after === undefined || after > before / 2) return undefined;
   const [schema, table] = scan.table.name.split('.') as [string, string];
   const name = readableIdentifier(`${table}_${columns.join('_')}_idx`.slice(0, 63));
   const target = `${schema === 'public' ? '' : `${readableIdentifier(schema)}.`}${readableIdentifier(table)}`;
-  return { columns, before, after, statement: `CREATE INDEX CONCURRENTLY ${name} ON ${target} (${columns.map(readableIdentifier).join(', ')});` };
+  return { columns, before, after, plan, statement: `CREATE INDEX CONCURRENTLY ${name} ON ${target} (${columns.map(readableIdentifier).join(', ')});` };
 }
 
 /**

@@ -11,7 +11,7 @@ export interface QueryPlanning {
   /** Absent when the shadow stopped at a time limit before it could plan the query. */
   after?: PlanOutcome;
   /** A large table the plan after reads whole under a selective filter, with the index measured to help. */
-  scan?: LargeScan & { cost: number; advice?: IndexAdvice };
+  scan?: LargeScan & { plan: PlanNode; advice?: IndexAdvice };
 }
 
 /** Plans each query in turn; after a time limit, the database is gone and the rest are not planned. */
@@ -56,8 +56,7 @@ export async function planAtSizes(
       scans.push(undefined);
       continue;
     }
-    const cost = plan['Total Cost'];
-    scans.push({ ...scan, cost, advice: await adviseIndex(db, query, scan, cost, nested) });
+    scans.push({ ...scan, plan, advice: await adviseIndex(db, query, scan, plan['Total Cost'], nested) });
   }
   await db.query('ROLLBACK');
   return { outcomes, scans, sizing };
