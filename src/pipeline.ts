@@ -74,7 +74,11 @@ export async function reviewSource(source: ChangeSource, config: Config, options
     )),
     ...unreadable(discovery.migrations.filter(isReviewed)),
     ...(changed ? editedMigrations(discovery.migrations, changed) : []),
-    ...lintQueries(queries, queryRules.filter((rule) => config.rules[rule.id] !== 'off')),
+    ...lintQueries(
+      queries,
+      queryRules.filter((rule) => config.rules[rule.id] !== 'off'),
+      { inLoop: config.rules['query-in-loop'] !== 'off' },
+    ),
   ];
   const readable = parsed.filter((p) => !isBinary(p.migration.up.sql));
   const trace = options.shadow && (readable.some((p) => p.reviewed) || queries.length > 0)

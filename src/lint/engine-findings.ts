@@ -88,6 +88,13 @@ export const ENGINE_FINDINGS: EngineFinding[] = [
     safe: 'Make the down the exact inverse of the up; where that is impossible (an enum label cannot be dropped, dropped data does not come back), say so in the down and plan a forward fix instead.',
   },
   {
+    id: 'query-in-loop',
+    severity: 'warning',
+    summary: 'Application code runs a query once per iteration of a loop (N+1).',
+    why: "Read from the code's syntax tree: a query inside the body of a `for`, `for … of` or `while` loop, or in a callback of `map`, `forEach` and the like, with no other function in between. Each iteration is a round trip to the database (network latency, parsing, planning, a connection held), so the time grows with the number of items even when every query is fast; `Promise.all` over the items runs them at once but still sends one query each and can exhaust the connection pool.",
+    safe: 'Fetch the rows for all items in one query (`WHERE id = ANY($1)` with an array of ids, or a join) and match them up in the code; for writes, one multi-row INSERT or UPDATE … FROM (VALUES …).',
+  },
+  {
     id: 'query-broken-by-migration',
     severity: 'error',
     summary: "A query in the files the change touches plans on the schema before the change's migrations and fails after them.",

@@ -66,7 +66,9 @@ export function queriesInCode(path: string, text: string): ExtractedQuery[] {
   const queries: ExtractedQuery[] = [];
   const add = (literal: ts.Expression, how: QueryCall): void => {
     const query = queryOf(api, source, literal, how);
-    if (query && isQuery(query.sql)) queries.push({ path, ...query });
+    if (!query || !isQuery(query.sql)) return;
+    const loop = enclosingLoop(api, literal);
+    queries.push({ path, ...query, ...(loop ? { loopLine: source.getLineAndCharacterOfPosition(loop.getStart(source)).line + 1 } : {}) });
   };
   const visit = (node: ts.Node): void => {
     if (api.isTaggedTemplateExpression(node)) {
@@ -81,6 +83,33 @@ export function queriesInCode(path: string, text: string): ExtractedQuery[] {
   };
   visit(source);
   return queries;
+}
+
+/** Array methods that call their callback once per element. */
+const ITERATING_METHODS = new Set(['forEach', 'map', 'flatMap', 'filter', 'reduce', 'some', 'every', 'find', 'findIndex']);
+
+/**
+ * The loop that runs `node` once per iteration: a loop statement whose body holds it, or a call
+ * of an iterating method whose callback does, with no other function in between (a function
+ * defined in a loop may well be called once).
+ */
+function enclosingLoop(api: typeof ts, node: ts.Node): ts.Node | undefined {
+  let child = node;
+  for (let parent = node.parent; parent; child = parent, parent = parent.parent) {
+    if ((api.isForStatement(parent) || api.isForOfStatement(parent) || api.isForInStatement(parent)) && child === parent.statement) return parent;
+    if ((api.isWhileStatement(parent) || api.isDoStatement(parent)) && (child === parent.statement || child === parent.expression)) return parent;
+    if (api.isFunctionLike(parent)) {
+      const call = parent.parent;
+      const iterates =
+        call !== undefined &&
+        api.isCallExpression(call) &&
+        call.arguments.some((argument) => argument === parent) &&
+        api.isPropertyAccessExpression(call.expression) &&
+        ITERATING_METHODS.has(call.expression.name.text);
+      return iterates ? call : undefined;
+    }
+  }
+  return undefined;
 }
 
 /** A pg query config's `text`, or the argument itself. */

@@ -4,13 +4,16 @@ import { parseSql } from '../sql/libpg.ts';
 import type { CollectedQuery } from './collect.ts';
 import type { QueryRule } from './rule.ts';
 
-/** The query rules' findings on the queries the change writes (not those it only reads around them). */
-export function lintQueries(queries: CollectedQuery[], rules: QueryRule[]): Finding[] {
+/**
+ * The query rules' findings on the queries the change writes (not those it only reads around
+ * them), and `query-in-loop` for those the code runs once per iteration of a loop.
+ */
+export function lintQueries(queries: CollectedQuery[], rules: QueryRule[], options: { inLoop: boolean }): Finding[] {
   return queries
     .filter((query) => query.changed)
     .flatMap((query) => {
       const statement = parseSql(query.sql).stmts?.[0]?.stmt as Node;
-      return rules.flatMap((rule) =>
+      const findings = rules.flatMap((rule) =>
         rule.check(statement).map(
           (report): Finding => ({
             rule: rule.id,
@@ -22,7 +25,20 @@ export function lintQueries(queries: CollectedQuery[], rules: QueryRule[]): Find
           }),
         ),
       );
+      return options.inLoop && query.loopLine !== undefined ? [...findings, inLoop(query, query.loopLine)] : findings;
     });
+}
+
+function inLoop(query: CollectedQuery, loopLine: number): Finding {
+  return {
+    rule: 'query-in-loop',
+    severity: 'warning',
+    path: query.path,
+    line: query.line,
+    column: query.column,
+    message: `This query runs once per iteration of the loop on line ${loopLine}: one round trip per item (N+1), however few rows each returns. Fetch the rows for all items in one query (\`WHERE id = ANY($1)\`, a join) and match them up in the code.`,
+    source: 'rule',
+  };
 }
 
 /** The file line of a byte offset into the query's SQL (its line breaks are the file's). */

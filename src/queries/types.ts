@@ -24,4 +24,6 @@ export interface ExtractedQuery {
   sql: string;
   /** What each `$n` stands for in the source (`id`, `${user.id}`, `?`), in order. */
   parameters: string[];
+  /** The line of the loop the code runs the query in, once per iteration (a `for`, or a callback of `map`, `forEach`, …). */
+  loopLine?: number;
 }
