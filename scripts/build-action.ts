@@ -8,7 +8,8 @@
  *   up. Those references are rewritten to the bundle's own directory, and the files copied there.
  * - libpg-query (Emscripten, CommonJS) reads libpg-query.wasm from `__dirname`, and `require`s
  *   Node's modules, like other CommonJS packages bundled here: the banner defines both for an ES
- *   module bundle, so the file is copied next to it.
+ *   module bundle, so the file is copied next to it. tree-sitter's and its grammars' files are
+ *   looked for there too.
  */
 import { copyFile, readFile, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -21,7 +22,14 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 export const ACTION_DIST = path.join(ROOT, 'dist', 'action');
 
 /** Files read from the directory of the package's own script (`__dirname`), by their path from node_modules. */
-const SCRIPT_DIRECTORY_FILES = ['libpg-query/wasm/libpg-query.wasm'];
+const SCRIPT_DIRECTORY_FILES = [
+  'libpg-query/wasm/libpg-query.wasm',
+  // tree-sitter and its grammars, which src/queries/script-files.ts looks for beside the bundle.
+  'web-tree-sitter/tree-sitter.wasm',
+  'tree-sitter-python/tree-sitter-python.wasm',
+  'tree-sitter-go/tree-sitter-go.wasm',
+  'tree-sitter-ruby/tree-sitter-ruby.wasm',
+];
 
 const BANNER = [
   "import { createRequire as __bundleCreateRequire } from 'node:module';",

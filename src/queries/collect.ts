@@ -2,8 +2,7 @@ import picomatch from 'picomatch';
 import type { RepoFile } from '../migrations/discover.ts';
 import type { ChangedFiles } from '../source/source.ts';
 import { runInSlices, type Steps } from '../time-slices.ts';
-import { isCodeFile, loadCodeParser } from './code-files.ts';
-import { extractQueries, isQueryFile } from './index.ts';
+import { extractQueries, isQueryFile, loadParsersFor } from './index.ts';
 import type { ExtractedQuery } from './types.ts';
 
 /** A query, and whether the change wrote it (else it is in a changed file, on lines the change left alone). */
@@ -49,7 +48,7 @@ export async function collectQueries(files: RepoFile[], options: CollectOptions)
     beyond.length > MAX_FILES_BEYOND_CHANGE
       ? [`the queries of ${beyond.length - MAX_FILES_BEYOND_CHANGE} of the ${beyond.length} files outside the change were not checked against its migrations (at most ${MAX_FILES_BEYOND_CHANGE} are read)`]
       : [];
-  if (candidates.some((file) => isCodeFile(file.path))) await loadCodeParser();
+  await loadParsersFor(candidates.map((file) => file.path));
   const texts = await Promise.all(candidates.map(async (file) => ({ path: file.path, text: await file.read(), inChange: inChange(file) })));
   const extracted = await runInSlices(extractAll(texts, options.changed));
   return { queries: extracted.queries, notes: [...notes, ...extracted.notes] };

@@ -1,10 +1,11 @@
 import { codeMask, codeMatches } from './sql-text.ts';
 
 /**
- * How a library writes a query's parameters: `$1` (node-postgres, PostgreSQL itself), `?`
- * (knex, Sequelize), `:name` (PgTyped, knex, Sequelize), `@name` and `sqlc.arg(name)` (sqlc).
+ * How a library writes a query's parameters: `$1` (node-postgres, pgx, asyncpg, PostgreSQL
+ * itself), `?` (knex, Sequelize, sqlx, Rails), `:name` (PgTyped, knex, SQLAlchemy, sqlx),
+ * `@name` and `sqlc.arg(name)` (sqlc), `%s` and `%(name)s` (psycopg).
  */
-export type ParameterStyle = 'dollar' | 'question' | 'colon' | 'at' | 'sqlc';
+export type ParameterStyle = 'dollar' | 'question' | 'colon' | 'at' | 'sqlc' | 'percent';
 
 export interface NormalisedSql {
   /** The SQL with every parameter as `$n`, as PostgreSQL plans a prepared statement. */
@@ -21,6 +22,8 @@ const PATTERNS: Record<ParameterStyle, string> = {
   colon: String.raw`(?<![:\w]):(?<colonName>[A-Za-z_]\w*)!?`,
   // Not the jsonb operators `?|` and `?&`, nor knex's `??` (an identifier, not a value).
   question: String.raw`(?<![?\w])\?(?![?|&])`,
+  // `%s` (also psycopg's `%b` and `%t`), or `%(name)s`; not `%%`, an escaped percent sign.
+  percent: String.raw`(?<!%)%(?:\((?<percentName>[A-Za-z_]\w*)\))?[sbt](?!\w)`,
 };
 
 /**
@@ -42,7 +45,7 @@ export function normaliseParameters(sql: string, styles: ParameterStyle[], taken
       number = Number(groups.number);
       while (parameters.length < number) parameters.push(`$${parameters.length + 1}`);
     } else {
-      const name = groups.sqlcName ?? groups.atName ?? groups.colonName;
+      const name = groups.sqlcName ?? groups.atName ?? groups.colonName ?? groups.percentName;
       const known = name === undefined ? undefined : numberOf.get(name);
       if (known !== undefined) {
         number = known;

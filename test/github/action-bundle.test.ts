@@ -27,7 +27,7 @@ describe('the bundled Action (npm run build:action)', () => {
   it('runs with node alone, no node_modules, against GitHub on loopback, with the embedded shadow and an extension', { timeout: 180_000 }, async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'db-review-bundle-'));
     const { outdir, files } = await buildAction(path.join(dir, 'action'));
-    expect([...files.keys()]).toEqual(expect.arrayContaining(['index.mjs', 'worker.mjs', 'pglite.wasm', 'pglite.data', 'initdb.wasm', 'libpg-query.wasm', 'citext.tar.gz']));
+    expect([...files.keys()]).toEqual(expect.arrayContaining(['index.mjs', 'worker.mjs', 'pglite.wasm', 'pglite.data', 'initdb.wasm', 'libpg-query.wasm', 'citext.tar.gz', 'tree-sitter.wasm', 'tree-sitter-python.wasm', 'tree-sitter-go.wasm', 'tree-sitter-ruby.wasm']));
     expect(ancestors(outdir).filter((folder) => existsSync(path.join(folder, 'node_modules')))).toEqual([]);
 
     writeFileSync(path.join(dir, 'event.json'), JSON.stringify(pullRequestEvent('opened')));

@@ -1,16 +1,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadCodeParser } from '../../src/queries/code-files.ts';
 import { collectQueries, MAX_FILES_BEYOND_CHANGE, type CollectedQuery } from '../../src/queries/collect.ts';
-import { extractQueries } from '../../src/queries/index.ts';
+import { extractQueries, loadParsersFor } from '../../src/queries/index.ts';
 import { normaliseParameters } from '../../src/queries/parameters.ts';
 import { loadParser } from '../../src/sql/libpg.ts';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/queries');
 const fixture = (file: string) => extractQueries(file, readFileSync(path.join(FIXTURES, file), 'utf8'));
 
-beforeAll(() => Promise.all([loadParser(), loadCodeParser()]));
+beforeAll(() => Promise.all([loadParser(), loadParsersFor(['a.ts', 'a.py', 'a.go', 'a.rb'])]));
 
 describe('queries in .sql files', () => {
   it('reads sqlc queries by name, with $n, sqlc.arg, sqlc.narg and @name as parameters', () => {
@@ -118,11 +117,45 @@ describe('parameter styles', () => {
     });
   });
 
+  it("reads psycopg's %s and %(name)s, but not an escaped %%", () => {
+    expect(normaliseParameters("SELECT * FROM t WHERE a = %s AND b = %(b)s AND c = %(b)s AND d LIKE 'x%%' AND e = %%s", ['percent'])).toEqual({
+      sql: "SELECT * FROM t WHERE a = $1 AND b = $2 AND c = $2 AND d LIKE 'x%%' AND e = %%s",
+      parameters: ['?', 'b'],
+    });
+  });
+
   it("numbers a template's interpolations first, then the parameters written in its text", () => {
     expect(normaliseParameters('SELECT * FROM t WHERE a = $1 AND b = :b', ['colon'], ['${a}'])).toEqual({
       sql: 'SELECT * FROM t WHERE a = $1 AND b = $2',
       parameters: ['${a}', 'b'],
     });
+  });
+});
+
+describe('queries in Python, Go and Ruby', () => {
+  const brief = (file: string) => fixture(file).map(({ line, column, endLine, origin, sql, parameters }) => ({ line, column, endLine, origin, sql, parameters }));
+
+  it("reads DB-API's execute with %s and %(name)s, SQLAlchemy's text with :name, asyncpg's $1, and an f-string's interpolation", () => {
+    expect(brief('python/reports.py')).toEqual([
+      { line: 8, column: 9, endLine: 11, origin: 'db-execute', sql: 'SELECT id, total\n        FROM orders\n        WHERE customer_id = $1 AND status = $2', parameters: ['?', 'status'] },
+      { line: 18, column: 34, endLine: 18, origin: 'db-execute', sql: 'SELECT id FROM users WHERE email = $1', parameters: ['email'] },
+      { line: 22, column: 30, endLine: 22, origin: 'client-query', sql: 'SELECT name FROM users WHERE id = ANY($1)', parameters: ['$1'] },
+      { line: 26, column: 19, endLine: 26, origin: 'db-execute', sql: "SELECT count(*) FROM orders WHERE note = '$1'", parameters: ['{table}'] },
+    ]);
+  });
+
+  it("reads database/sql's calls, a context first and backquoted strings included", () => {
+    expect(brief('go/store.go')).toEqual([
+      { line: 10, column: 3, endLine: 12, origin: 'db-execute', sql: 'SELECT id, total\n\t\tFROM orders\n\t\tWHERE customer_id = $1', parameters: ['$1'] },
+      { line: 16, column: 21, endLine: 16, origin: 'db-execute', sql: "UPDATE orders SET status = 'closed' WHERE id = $1", parameters: ['$1'] },
+    ]);
+  });
+
+  it("reads Active Record's find_by_sql with its binds array, and exec_query with a #{} interpolation", () => {
+    expect(brief('ruby/report.rb')).toEqual([
+      { line: 3, column: 25, endLine: 3, origin: 'db-execute', sql: 'SELECT customer_id FROM orders WHERE total > $1 GROUP BY customer_id', parameters: ['?'] },
+      { line: 7, column: 47, endLine: 7, origin: 'db-execute', sql: 'SELECT id FROM orders WHERE created_at > now() - make_interval(days => $1)', parameters: ['#{days}'] },
+    ]);
   });
 });
 

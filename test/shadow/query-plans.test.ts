@@ -190,6 +190,44 @@ function describePlans(name: string, makeProvider: () => ShadowProvider): void {
   });
 }
 
+describe('a pull request to an app in TypeScript, Python and Go, on the embedded shadow', () => {
+  const provider = createEmbeddedProvider({ extensions: DEFAULT_CONFIG.shadow.extensions });
+  afterAll(() => provider.dispose());
+  const base = {
+    'db/migrations/1_shop.up.sql': [
+      'CREATE TABLE customers (id bigint PRIMARY KEY, email text NOT NULL, country text NOT NULL);',
+      'CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL REFERENCES customers (id), status text NOT NULL, total numeric NOT NULL);',
+      'CREATE INDEX orders_customer_id_idx ON orders (customer_id);',
+      '',
+    ].join('\n'),
+    'web/orders.ts': "import { pool } from './db.ts';\nexport const ofCustomer = (id: number) => pool.query('SELECT id FROM orders WHERE customer_id = $1', [id]);\n",
+  };
+  const change = {
+    'web/customers.ts': "import { pool } from './db.ts';\nexport const byEmail = (email: string) => pool.query('SELECT id FROM customers WHERE email = $1', [email]);\n",
+    'jobs/report.py': 'def open_orders(cur, status):\n    cur.execute("SELECT id, total FROM orders WHERE status = %s", (status,))\n    return cur.fetchall()\n',
+    'api/store.go': 'package api\n\nfunc ByCountry(db *sql.DB, country string) (*sql.Rows, error) {\n\treturn db.Query(`SELECT id FROM customers WHERE country = $1`, country)\n}\n',
+  };
+
+  it('finds the unindexed filter on a large table in each language, with the costs of the index that ends it', async () => {
+    const dir = repository(base, change);
+    const config = parseConfig('tables:\n  customers: 2M\n  orders: 50M\n', '.github/db-review.yml');
+    const result = await reviewSource(gitSource(dir, ['.'], 'main'), config, { shadow: provider });
+    const scans = result.review.findings.filter((f) => f.rule === 'query-seq-scan');
+    expect(scans.map((f) => [f.path, f.line, f.severity])).toEqual([
+      ['api/store.go', 4, 'error'],
+      ['jobs/report.py', 2, 'error'],
+      ['web/customers.ts', 2, 'error'],
+    ]);
+    expect(scans.map((f) => /`(CREATE INDEX CONCURRENTLY [^`]+)`$/.exec(f.message)?.[1])).toEqual([
+      'CREATE INDEX CONCURRENTLY customers_country_idx ON customers (country);',
+      'CREATE INDEX CONCURRENTLY orders_status_idx ON orders (status);',
+      'CREATE INDEX CONCURRENTLY customers_email_idx ON customers (email);',
+    ]);
+    // The unchanged query is served by its index, and was not the change's to report anyway.
+    expect(result.review.findings.some((f) => f.path === 'web/orders.ts')).toBe(false);
+  });
+});
+
 describePlans('embedded', () => createEmbeddedProvider({ extensions: DEFAULT_CONFIG.shadow.extensions }));
 if (await serverReachable()) {
   describePlans('server', () => createServerProvider({ url: SERVER_URL, extensions: DEFAULT_CONFIG.shadow.extensions, keepTemplates: false }));
