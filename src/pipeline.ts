@@ -4,13 +4,15 @@ import type { Finding } from './findings.ts';
 import { lintSteps, type ParsedMigration } from './lint/engine.ts';
 import { withoutSuppressedShadowFindings } from './lint/suppressions.ts';
 import { breaksQueries } from './queries/breaking.ts';
-import { collectQueries } from './queries/collect.ts';
+import { collectQueries, type CollectedQuery } from './queries/collect.ts';
+import { planShape } from './shadow/explain/compact-plan.ts';
+import type { PlanNode } from './shadow/explain/index-advice.ts';
 import { lintQueries } from './queries/lint.ts';
 import { queryRules } from '../rules/queries/index.ts';
 import { queryPlanFindings } from './shadow/explain/findings.ts';
 import { discoverMigrations } from './migrations/discover.ts';
 import type { Framework, Migration } from './migrations/types.ts';
-import type { Review, ShadowSummary } from './review-types.ts';
+import type { Review, ReviewedQuery, ShadowSummary } from './review-types.ts';
 import { applyEvidence } from './shadow/evidence.ts';
 import { refuseStatement } from './shadow/guard.ts';
 import { DEFAULT_LIMITS, type ShadowLimits, type ShadowProvider } from './shadow/provider.ts';
@@ -110,7 +112,11 @@ export async function reviewSource(source: ChangeSource, config: Config, options
       statements: p.statements.filter((s) => !s.embeddedIn).length,
     }));
   const notes = [...discovery.warnings, ...deletedMigrations(changed), ...standInNotes(trace), ...queryNotes, ...tableSizeNotes(trace)];
-  const review = buildReview(findings, reviewed, config, pgVersion, trace && shadowSummary(trace), trace?.schemaChanges);
+  const review = buildReview(
+    findings,
+    { migrations: reviewed, queries: reviewedQueries(queries, trace), postgresVersion: pgVersion, shadow: trace && shadowSummary(trace), schemaChanges: trace?.schemaChanges },
+    config,
+  );
   return { review, framework: discovery.framework, notes, trace };
 }
 
@@ -121,6 +127,23 @@ function* parseSteps(migrations: Migration[], isReviewed: (m: Migration) => bool
     yield;
   }
   return parsed;
+}
+
+/** The queries the change writes, with the shape and cost of their plan after the migrations. */
+function reviewedQueries(queries: CollectedQuery[], trace: ShadowTrace | undefined): ReviewedQuery[] {
+  const plans = new Map(trace?.queries.map((planning) => [planning.query, planning.after]));
+  return queries
+    .filter((query) => query.changed)
+    .map((query) => {
+      const after = plans.get(query);
+      const plan = after?.kind === 'planned' ? (after.plan as unknown as PlanNode) : undefined;
+      return {
+        path: query.path,
+        line: query.line,
+        endLine: query.endLine,
+        ...(plan ? { plan: { shape: planShape(plan), cost: plan['Total Cost'], rows: plan['Plan Rows'] } } : {}),
+      };
+    });
 }
 
 /** The files the migrations are read from: SQL that is not a file of queries. */

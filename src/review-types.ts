@@ -11,6 +11,19 @@ export interface ReviewedMigration {
   statements: number;
 }
 
+/** A query the change writes, as the shadow database planned it. */
+export interface ReviewedQuery {
+  path: string;
+  line: number;
+  endLine: number;
+  /**
+   * The plan after the migrations (at the size hints): its shape (`Seq Scan on orders`,
+   * `Hash Join: Seq Scan on a, Index Scan using b_pkey on b`) and estimated cost and rows;
+   * absent when the query did not plan or the review ran without a shadow database.
+   */
+  plan?: { shape: string; cost: number; rows: number };
+}
+
 /** How the shadow database run went, for the review's footer. */
 export interface ShadowSummary {
   provider: 'embedded' | 'server';
@@ -31,6 +44,8 @@ export interface Review {
   counts: Record<Severity, number>;
   /** Migrations whose statements were reviewed (changed ones when reviewing a diff). */
   migrations: ReviewedMigration[];
+  /** Queries the change writes in application code and query files. */
+  queries: ReviewedQuery[];
   /** PostgreSQL major version the rules assumed. */
   postgresVersion: number;
   /** Absent when the review ran without a shadow database. */

@@ -1,29 +1,33 @@
 import type { Config } from './config/index.ts';
 import { SEVERITY_RANK, type Finding, type Severity } from './findings.ts';
-import type { Conclusion, Review, ReviewedMigration, ShadowSummary } from './review-types.ts';
+import type { Conclusion, Review, ReviewedMigration, ReviewedQuery, ShadowSummary } from './review-types.ts';
 import type { SchemaChanges } from './shadow/schema-changes.ts';
+
+/** What a review looked at, besides its findings. */
+export interface ReviewedParts {
+  migrations: ReviewedMigration[];
+  queries: ReviewedQuery[];
+  postgresVersion: number;
+  shadow?: ShadowSummary;
+  schemaChanges?: SchemaChanges;
+}
 
 /**
  * Applies the config's severities, merges duplicates, sorts, and decides the conclusion:
  * from the severities and `fail_on` only.
  */
-export function buildReview(
-  findings: Finding[],
-  migrations: ReviewedMigration[],
-  config: Config,
-  postgresVersion: number,
-  shadow?: ShadowSummary,
-  schemaChanges?: SchemaChanges,
-): Review {
+export function buildReview(findings: Finding[], reviewed: ReviewedParts, config: Config): Review {
+  const { migrations, queries, postgresVersion, shadow, schemaChanges } = reviewed;
   const kept = dedupe(findings.flatMap((finding) => configured(finding, config))).sort(compareFindings);
   const counts: Record<Severity, number> = { error: 0, warning: 0, notice: 0 };
   for (const finding of kept) counts[finding.severity]++;
   return {
     findings: kept,
-    conclusion: conclude(kept, migrations, config.fail_on),
+    conclusion: conclude(kept, migrations.length + queries.length, config.fail_on),
     failOn: config.fail_on,
     counts,
     migrations,
+    queries,
     postgresVersion,
     ...(shadow ? { shadow } : {}),
     ...(schemaChanges ? { schemaChanges } : {}),
@@ -55,8 +59,9 @@ function compareFindings(a: Finding, b: Finding): number {
   );
 }
 
-function conclude(findings: Finding[], migrations: ReviewedMigration[], failOn: Severity | 'never'): Conclusion {
-  if (migrations.length === 0 && findings.length === 0) return 'neutral';
+/** `neutral` when nothing database-related changed: no migration, no query, no finding. */
+function conclude(findings: Finding[], reviewedParts: number, failOn: Severity | 'never'): Conclusion {
+  if (reviewedParts === 0 && findings.length === 0) return 'neutral';
   if (failOn === 'never') return 'success';
   const threshold = SEVERITY_RANK[failOn];
   return findings.some((f) => SEVERITY_RANK[f.severity] >= threshold) ? 'failure' : 'success';

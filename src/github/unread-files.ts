@@ -31,6 +31,6 @@ export async function withUnreadFiles(result: PipelineResult, source: GitHubChan
   return {
     ...result,
     notes,
-    review: buildReview([...review.findings, ...findings], review.migrations, config, review.postgresVersion, review.shadow, review.schemaChanges),
+    review: buildReview([...review.findings, ...findings], review, config),
   };
 }

@@ -1,5 +1,5 @@
 import type { Evidence, Finding, Severity } from '../findings.ts';
-import type { Conclusion, Review, ReviewedMigration, ShadowSummary } from '../review-types.ts';
+import type { Conclusion, Review, ReviewedMigration, ReviewedQuery, ShadowSummary } from '../review-types.ts';
 import type { SchemaChanges } from '../shadow/schema-changes.ts';
 import { columnOf, endLineOf, ruleMeta, sortFindings } from './common.ts';
 import type { ReportOptions } from './types.ts';
@@ -13,6 +13,8 @@ export interface JsonReport {
   failOn: Severity | 'never';
   counts: Record<Severity, number>;
   migrations: ReviewedMigration[];
+  /** The queries the change writes, with their plan's shape and cost when the shadow planned them. */
+  queries: ReviewedQuery[];
   /** How the shadow database run went; `null` when the review ran without one. */
   shadow: ShadowSummary | null;
   /** The net effect of the reviewed migrations on the schema; `null` without a shadow database. */
@@ -57,6 +59,7 @@ export function toJsonReport(review: Review, options: ReportOptions): JsonReport
       framework: m.framework,
       statements: m.statements,
     })),
+    queries: review.queries,
     shadow: review.shadow ?? null,
     schemaChanges: review.schemaChanges ?? null,
     findings: sortFindings(review.findings).map((f) => ({

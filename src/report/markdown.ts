@@ -10,6 +10,7 @@ import {
   totalCount,
 } from './common.ts';
 import { codeSpan, escapeHtml, escapeTableCell, fencedBlock } from './markdown-syntax.ts';
+import { querySection } from './query-summary.ts';
 import { schemaChangesSection } from './schema-summary.ts';
 import type { ReportOptions } from './types.ts';
 
@@ -17,19 +18,20 @@ const SEVERITY_ICON = { error: '🛑', warning: '⚠️', notice: 'ℹ️' } as 
 
 /**
  * Markdown for a pull-request comment or a job summary: a heading with the verdict, a table of
- * findings, then a collapsible section per finding that has a detail or a fix, then the schema
- * changes the shadow database saw. Ends with a newline.
+ * findings, then a collapsible section per finding that has a detail or a fix, then the queries
+ * the change writes and the schema changes the shadow database saw. Ends with a newline.
  */
 export function formatMarkdown(review: Review, options: ReportOptions): string {
   const out: string[] = [];
   out.push(`## ${verdict(review)}`, '');
   out.push(
-    `Reviewed ${plural(review.migrations.length, 'migration')} for PostgreSQL ${review.postgresVersion}` +
+    `Reviewed ${plural(review.migrations.length, 'migration')}${review.queries.length ? ` and ${plural(review.queries.length, 'query', 'queries')}` : ''} for PostgreSQL ${review.postgresVersion}` +
       ` with db-review ${escapeHtml(options.toolVersion)}.`,
   );
 
   const findings = sortFindings(review.findings);
   if (findings.length > 0) out.push(...findingLines(findings, options));
+  if (review.queries.length > 0) out.push('', ...querySection(review.queries, findings));
   if (review.schemaChanges) out.push('', ...schemaChangesSection(review.schemaChanges));
   return out.join('\n') + '\n';
 }

@@ -60,6 +60,7 @@ export function resultWith(findings: Finding[], base?: PipelineResult): Pipeline
   const review = base?.review ?? {
     failOn: 'error' as const,
     migrations: [{ id: '002_invoice_amount', path: CHANGE, framework: 'goose' as const, statements: 2 }],
+    queries: [],
     postgresVersion: 16,
   };
   const conclusion = counts.error > 0 ? ('failure' as const) : ('success' as const);

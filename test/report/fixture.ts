@@ -85,6 +85,7 @@ export function makeReview(overrides: Partial<Review> = {}): Review {
         statements: 3,
       },
     ],
+    queries: [],
     postgresVersion: 16,
     ...overrides,
   };

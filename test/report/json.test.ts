@@ -16,6 +16,7 @@ describe('formatJson', () => {
       'failOn',
       'counts',
       'migrations',
+      'queries',
       'shadow',
       'schemaChanges',
       'findings',
@@ -30,6 +31,7 @@ describe('formatJson', () => {
         { id: '001_init', path: 'migrations/001_init.sql', framework: 'plain', statements: 4 },
         { id: '002_invoice_amount', path: 'migrations/002_invoice_amount.sql', framework: 'plain', statements: 3 },
       ],
+      queries: [],
       shadow: null,
       schemaChanges: null,
       findings: [
@@ -151,6 +153,7 @@ describe('formatJson', () => {
         '    "notice": 0\n' +
         '  },\n' +
         '  "migrations": [],\n' +
+        '  "queries": [],\n' +
         '  "shadow": null,\n' +
         '  "schemaChanges": null,\n' +
         '  "findings": []\n' +

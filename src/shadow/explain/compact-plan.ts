@@ -20,3 +20,18 @@ export function compactPlan(plan: PlanNode, depth = 0): string {
   for (const child of plan.Plans ?? []) lines.push(compactPlan(child, depth + 1));
   return lines.join('\n');
 }
+
+/**
+ * The plan in a few words: its scans (`Seq Scan on orders`, `Index Scan using orders_pkey on
+ * orders`), after the top node when that is not the only scan (`Hash Join: …`).
+ */
+export function planShape(plan: PlanNode): string {
+  const scans: string[] = [];
+  const visit = (node: PlanNode & Record<string, unknown>): void => {
+    if (node['Relation Name']) scans.push(`${node['Node Type']}${node['Index Name'] ? ` using ${String(node['Index Name'])}` : ''} on ${node['Relation Name']}`);
+    for (const child of node.Plans ?? []) visit(child as PlanNode & Record<string, unknown>);
+  };
+  visit(plan as PlanNode & Record<string, unknown>);
+  if (scans.length === 1 && plan['Relation Name']) return scans[0]!;
+  return scans.length ? `${plan['Node Type']}: ${scans.join(', ')}` : plan['Node Type'];
+}
