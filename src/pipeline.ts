@@ -6,6 +6,8 @@ import { withoutSuppressedShadowFindings } from './lint/suppressions.ts';
 import { breaksQueries } from './queries/breaking.ts';
 import { collectQueries, type CollectedQuery } from './queries/collect.ts';
 import { planShape } from './shadow/explain/compact-plan.ts';
+import type { ProductionStats } from './shadow/explain/production-stats.ts';
+import type { AssumedSize } from './shadow/explain/table-sizes.ts';
 import type { PlanNode } from './shadow/explain/index-advice.ts';
 import { lintQueries } from './queries/lint.ts';
 import { queryRules } from '../rules/queries/index.ts';
@@ -29,6 +31,8 @@ export interface PipelineOptions {
   shadow?: ShadowProvider;
   limits?: ShadowLimits;
   onProgress?: (message: string) => void;
+  /** Row counts and column statistics of production (STATS_DATABASE_URL), for tables without a size hint. */
+  productionStats?: ProductionStats;
 }
 
 export interface PipelineResult {
@@ -51,10 +55,16 @@ export async function reviewSource(source: ChangeSource, config: Config, options
   const pgVersion = config.postgres.version;
   const rules = allRules.filter((rule) => config.rules[rule.id] !== 'off');
   const isReviewed = (m: Migration): boolean => !changed || changed.paths.has(m.path);
-  const rowsOf = (table: string): number | undefined => {
-    const [schema, name] = table.split('.');
-    return tableRows(config, name ?? table, schema);
+  const sizeOf = (table: string): AssumedSize | undefined => {
+    const qualified = table.includes('.') ? table : `public.${table}`;
+    const [schema, name] = qualified.split('.') as [string, string];
+    const columns = options.productionStats?.columns.get(qualified);
+    const hinted = tableRows(config, name, schema);
+    if (hinted !== undefined) return { rows: hinted, source: 'size hint', columns };
+    const measured = options.productionStats?.rows.get(qualified);
+    return measured !== undefined ? { rows: measured, source: 'production statistics', columns } : undefined;
   };
+  const rowsOf = (table: string): number | undefined => sizeOf(table)?.rows;
   // In slices: in the app, other pull requests' webhooks are answered on this thread meanwhile.
   const parsed = await runInSlices(parseSteps(discovery.migrations, isReviewed));
   const { queries, notes: queryNotes } = await collectQueries(files, {
@@ -90,7 +100,7 @@ export async function reviewSource(source: ChangeSource, config: Config, options
         refuse: (statement) => refuseStatement(statement, { extensions: config.shadow.extensions })?.reason,
         onProgress: options.onProgress,
         queries,
-        tableRows: rowsOf,
+        tableSize: sizeOf,
       })
     : undefined;
   const definitionRules = new Set(allRules.filter((rule) => rule.scope === 'definition').map((rule) => rule.id));
@@ -114,7 +124,14 @@ export async function reviewSource(source: ChangeSource, config: Config, options
   const notes = [...discovery.warnings, ...deletedMigrations(changed), ...standInNotes(trace), ...queryNotes, ...tableSizeNotes(trace)];
   const review = buildReview(
     findings,
-    { migrations: reviewed, queries: reviewedQueries(queries, trace), postgresVersion: pgVersion, shadow: trace && shadowSummary(trace), schemaChanges: trace?.schemaChanges },
+    {
+      migrations: reviewed,
+      queries: reviewedQueries(queries, trace),
+      postgresVersion: pgVersion,
+      shadow: trace && shadowSummary(trace),
+      schemaChanges: trace?.schemaChanges,
+      assumedSizes: trace?.tableSizes.sized.map(({ name, rows, source, columns }) => ({ table: name, rows, source, columns: columns.length })),
+    },
     config,
   );
   return { review, framework: discovery.framework, notes, trace };

@@ -24,6 +24,15 @@ export interface ReviewedQuery {
   plan?: { shape: string; cost: number; rows: number };
 }
 
+/** A table the queries were planned at: its production size, and where that comes from. */
+export interface AssumedTableSize {
+  table: string;
+  rows: number;
+  source: 'size hint' | 'production statistics';
+  /** Columns whose production statistics (NULL fraction, distinct count, width) the planner had. */
+  columns: number;
+}
+
 /** How the shadow database run went, for the review's footer. */
 export interface ShadowSummary {
   provider: 'embedded' | 'server';
@@ -46,6 +55,8 @@ export interface Review {
   migrations: ReviewedMigration[];
   /** Queries the change writes in application code and query files. */
   queries: ReviewedQuery[];
+  /** The sizes the queries were planned at; absent when none was assumed. */
+  assumedSizes?: AssumedTableSize[];
   /** PostgreSQL major version the rules assumed. */
   postgresVersion: number;
   /** Absent when the review ran without a shadow database. */

@@ -1,6 +1,6 @@
 import type { Config } from './config/index.ts';
 import { SEVERITY_RANK, type Finding, type Severity } from './findings.ts';
-import type { Conclusion, Review, ReviewedMigration, ReviewedQuery, ShadowSummary } from './review-types.ts';
+import type { AssumedTableSize, Conclusion, Review, ReviewedMigration, ReviewedQuery, ShadowSummary } from './review-types.ts';
 import type { SchemaChanges } from './shadow/schema-changes.ts';
 
 /** What a review looked at, besides its findings. */
@@ -10,6 +10,7 @@ export interface ReviewedParts {
   postgresVersion: number;
   shadow?: ShadowSummary;
   schemaChanges?: SchemaChanges;
+  assumedSizes?: AssumedTableSize[];
 }
 
 /**
@@ -17,7 +18,7 @@ export interface ReviewedParts {
  * from the severities and `fail_on` only.
  */
 export function buildReview(findings: Finding[], reviewed: ReviewedParts, config: Config): Review {
-  const { migrations, queries, postgresVersion, shadow, schemaChanges } = reviewed;
+  const { migrations, queries, postgresVersion, shadow, schemaChanges, assumedSizes } = reviewed;
   const kept = dedupe(findings.flatMap((finding) => configured(finding, config))).sort(compareFindings);
   const counts: Record<Severity, number> = { error: 0, warning: 0, notice: 0 };
   for (const finding of kept) counts[finding.severity]++;
@@ -31,6 +32,7 @@ export function buildReview(findings: Finding[], reviewed: ReviewedParts, config
     postgresVersion,
     ...(shadow ? { shadow } : {}),
     ...(schemaChanges ? { schemaChanges } : {}),
+    ...(assumedSizes?.length ? { assumedSizes } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Evidence, Finding, Severity } from '../findings.ts';
-import type { Conclusion, Review, ReviewedMigration, ReviewedQuery, ShadowSummary } from '../review-types.ts';
+import type { AssumedTableSize, Conclusion, Review, ReviewedMigration, ReviewedQuery, ShadowSummary } from '../review-types.ts';
 import type { SchemaChanges } from '../shadow/schema-changes.ts';
 import { columnOf, endLineOf, ruleMeta, sortFindings } from './common.ts';
 import type { ReportOptions } from './types.ts';
@@ -15,6 +15,8 @@ export interface JsonReport {
   migrations: ReviewedMigration[];
   /** The queries the change writes, with their plan's shape and cost when the shadow planned them. */
   queries: ReviewedQuery[];
+  /** The table sizes the queries were planned at, and where each comes from. */
+  assumedSizes: AssumedTableSize[];
   /** How the shadow database run went; `null` when the review ran without one. */
   shadow: ShadowSummary | null;
   /** The net effect of the reviewed migrations on the schema; `null` without a shadow database. */
@@ -60,6 +62,7 @@ export function toJsonReport(review: Review, options: ReportOptions): JsonReport
       statements: m.statements,
     })),
     queries: review.queries,
+    assumedSizes: review.assumedSizes ?? [],
     shadow: review.shadow ?? null,
     schemaChanges: review.schemaChanges ?? null,
     findings: sortFindings(review.findings).map((f) => ({

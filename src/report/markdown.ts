@@ -31,7 +31,7 @@ export function formatMarkdown(review: Review, options: ReportOptions): string {
 
   const findings = sortFindings(review.findings);
   if (findings.length > 0) out.push(...findingLines(findings, options));
-  if (review.queries.length > 0) out.push('', ...querySection(review.queries, findings));
+  if (review.queries.length > 0) out.push('', ...querySection(review.queries, findings, review.assumedSizes));
   if (review.schemaChanges) out.push('', ...schemaChangesSection(review.schemaChanges));
   return out.join('\n') + '\n';
 }

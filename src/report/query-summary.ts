@@ -1,5 +1,5 @@
 import type { Finding } from '../findings.ts';
-import type { ReviewedQuery } from '../review-types.ts';
+import type { AssumedTableSize, ReviewedQuery } from '../review-types.ts';
 import { escapeTableCell } from './markdown-syntax.ts';
 
 /** The findings that point into a query: at a line from its first to its last. */
@@ -13,7 +13,7 @@ const cost = (n: number): string => n.toLocaleString('en-US', { maximumFractionD
  * The summary's query section: each query the change writes, the shape and estimated cost of
  * its plan after the migrations (at the size hints), and the rules that fired on it.
  */
-export function querySection(queries: ReviewedQuery[], findings: Finding[]): string[] {
+export function querySection(queries: ReviewedQuery[], findings: Finding[], sizes: AssumedTableSize[] = []): string[] {
   if (queries.length === 0) return [];
   const lines = queries.map((query) => {
     const fired = [...new Set(findingsOf(query, findings).map((f) => f.rule))];
@@ -23,5 +23,10 @@ export function querySection(queries: ReviewedQuery[], findings: Finding[]): str
     const estimate = query.plan ? `${cost(query.plan.cost)} (${rows.toLocaleString('en-US')} ${rows === 1 ? 'row' : 'rows'})` : '—';
     return `| ${escapeTableCell(`${query.path}:${query.line}`)} | ${plan} | ${estimate} | ${verdict} |`;
   });
-  return ['### Queries', '', '| Query | Plan after the migrations | Estimated cost | Verdict |', '| --- | --- | --- | --- |', ...lines];
+  const assumed = sizes.map(({ table, rows, source, columns }) => {
+    const withColumns = columns > 0 ? `, with ${columns} ${columns === 1 ? "column's" : "columns'"} statistics` : '';
+    return `\`${table.replace(/^public\./, '')}\` at ${rows.toLocaleString('en-US')} rows (${source}${withColumns})`;
+  });
+  const planned = assumed.length ? ['', `Planned with ${assumed.join(', ')}; other tables as the migrations leave them.`] : [];
+  return ['### Queries', '', '| Query | Plan after the migrations | Estimated cost | Verdict |', '| --- | --- | --- | --- |', ...lines, ...planned];
 }

@@ -8,6 +8,7 @@ import { createStandIns } from './stand-ins.ts';
 import type { BaseReport, ShadowTrace } from './trace-types.ts';
 import { traceMigrations } from './tracer.ts';
 import { planAtSizes, planQueries } from './explain/plan-queries.ts';
+import type { AssumedSize } from './explain/table-sizes.ts';
 import type { CollectedQuery } from '../queries/collect.ts';
 
 export interface ShadowRunOptions {
@@ -18,8 +19,8 @@ export interface ShadowRunOptions {
   onProgress?: (message: string) => void;
   /** Queries of the changed files, to plan before and after the reviewed migrations. */
   queries?: CollectedQuery[];
-  /** Production rows of a table (`schema.table`), from the size hints: the planner is shown them. */
-  tableRows?: (table: string) => number | undefined;
+  /** The production size of a table (`schema.table`), which the planner is shown. */
+  tableSize?: (table: string) => AssumedSize | undefined;
 }
 
 /** Where the base report is kept inside a cached base, so a warm start knows what failed. */
@@ -61,7 +62,7 @@ export async function runShadow(migrations: ParsedMigration[], options: ShadowRu
     });
     const schemaChanges = schemaChangesOf(ups, standIns);
     const upsRan = ups.catalogs.has(reviewed.length);
-    const after = upsRan && queries.length ? await planAtSizes(db, queries, { ...planOptions, rowsOf: options.tableRows ?? (() => undefined) }) : undefined;
+    const after = upsRan && queries.length ? await planAtSizes(db, queries, { ...planOptions, sizeOf: options.tableSize ?? (() => undefined) }) : undefined;
     const plannings = queries.map((query, index) => ({ query, before: plannedBefore?.[index], after: after?.outcomes[index], scan: after?.scans[index] }));
     // Last: the downs undo the schema that everything above reads.
     const downs = await checkDowns(db, reviewed, ups, {

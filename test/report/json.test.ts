@@ -17,6 +17,7 @@ describe('formatJson', () => {
       'counts',
       'migrations',
       'queries',
+      'assumedSizes',
       'shadow',
       'schemaChanges',
       'findings',
@@ -32,6 +33,7 @@ describe('formatJson', () => {
         { id: '002_invoice_amount', path: 'migrations/002_invoice_amount.sql', framework: 'plain', statements: 3 },
       ],
       queries: [],
+      assumedSizes: [],
       shadow: null,
       schemaChanges: null,
       findings: [
@@ -154,6 +156,7 @@ describe('formatJson', () => {
         '  },\n' +
         '  "migrations": [],\n' +
         '  "queries": [],\n' +
+        '  "assumedSizes": [],\n' +
         '  "shadow": null,\n' +
         '  "schemaChanges": null,\n' +
         '  "findings": []\n' +

@@ -16,7 +16,11 @@ const findings = [
 
 describe('the query section of the summary', () => {
   it('lists each query the change writes with its plan, estimated cost and the rules that fired on it', () => {
-    const markdown = formatMarkdown(makeReview({ findings, queries, migrations: [] }), OPTIONS);
+    const assumedSizes = [
+      { table: 'public.orders', rows: 50_000_000, source: 'size hint' as const, columns: 0 },
+      { table: 'billing.invoices', rows: 1_200_000, source: 'production statistics' as const, columns: 4 },
+    ];
+    const markdown = formatMarkdown(makeReview({ findings, queries, migrations: [], assumedSizes }), OPTIONS);
     expect(markdown).toContain('Reviewed 0 migrations and 3 queries for PostgreSQL 16');
     expect(markdown).toContain(
       [
@@ -27,6 +31,8 @@ describe('the query section of the summary', () => {
         '| app/orders.ts:3 | Seq Scan on orders | 750,179 (1,250 rows) | `query-seq-scan`, `query-select-star` |',
         '| app/users.ts:9 | Index Scan using users_pkey on users | 8.17 (1 row) | ok |',
         '| jobs/report.py:2 | — | — | not planned |',
+        '',
+        "Planned with `orders` at 50,000,000 rows (size hint), `billing.invoices` at 1,200,000 rows (production statistics, with 4 columns' statistics); other tables as the migrations leave them.",
       ].join('\n'),
     );
     expect(toJsonReport(makeReview({ queries }), OPTIONS).queries).toEqual(queries);

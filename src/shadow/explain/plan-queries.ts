@@ -2,7 +2,7 @@ import type { CollectedQuery } from '../../queries/collect.ts';
 import type { ShadowDatabase } from '../provider.ts';
 import { adviseIndex, largeScan, type IndexAdvice, type LargeScan, type PlanNode } from './index-advice.ts';
 import { planQuery, type PlanOptions, type PlanOutcome } from './plan.ts';
-import { assumeTableSizes, type TableSizing } from './table-sizes.ts';
+import { assumeTableSizes, type AssumedSize, type TableSizing } from './table-sizes.ts';
 
 /** A query of the change, planned on the schema after the reviewed migrations, and before them when there are any. */
 export interface QueryPlanning {
@@ -40,10 +40,10 @@ export interface SizedPlans {
 export async function planAtSizes(
   db: ShadowDatabase,
   queries: CollectedQuery[],
-  options: PlanOptions & { rowsOf: (table: string) => number | undefined },
+  options: PlanOptions & { sizeOf: (table: string) => AssumedSize | undefined },
 ): Promise<SizedPlans> {
   await db.query('BEGIN');
-  const sizing = await assumeTableSizes(db, options.rowsOf);
+  const sizing = await assumeTableSizes(db, options.sizeOf);
   const nested = { ...options, nested: true };
   const outcomes = await planQueries(db, queries, nested);
   if (outcomes.some((outcome) => outcome?.kind === 'timed-out')) return { outcomes, scans: [], sizing };

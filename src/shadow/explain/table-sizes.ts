@@ -1,5 +1,14 @@
 import { quoteIdentifier } from '../../sql/names.ts';
 import { ShadowStatementError, type ShadowDatabase } from '../provider.ts';
+import type { ColumnStats } from './production-stats.ts';
+
+/** The size to show the planner for a table, and where it comes from. */
+export interface AssumedSize {
+  rows: number;
+  source: 'size hint' | 'production statistics';
+  /** Column statistics (PostgreSQL 18 and later can take them). */
+  columns?: ColumnStats[];
+}
 
 /** A table the planner now sees at its production size. */
 export interface SizedTable {
@@ -7,6 +16,9 @@ export interface SizedTable {
   name: string;
   oid: number;
   rows: number;
+  source: AssumedSize['source'];
+  /** Columns whose statistics the planner was given. */
+  columns: string[];
 }
 
 export interface TableSizing {
@@ -29,27 +41,60 @@ const FILLER_ROWS = 5000;
  * that is rolled back, since it changes the tables. Column statistics stay unknown, so the
  * planner uses its default selectivities.
  */
-export async function assumeTableSizes(db: ShadowDatabase, rowsOf: (table: string) => number | undefined): Promise<TableSizing> {
+export async function assumeTableSizes(db: ShadowDatabase, sizeOf: (table: string) => AssumedSize | undefined): Promise<TableSizing> {
   const { rows } = await db.query(
     "SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'db_review_internal') AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 2, 3",
   );
   const tables = rows.flatMap((row) => {
     const name = `${String(row.schema)}.${String(row.name)}`;
-    const hinted = rowsOf(name);
-    return hinted && hinted > 0 ? [{ name, oid: Number(row.oid), rows: hinted }] : [];
+    const size = sizeOf(name);
+    return size && size.rows > 0 ? [{ name, oid: Number(row.oid), size }] : [];
   });
   const sizing: TableSizing = { sized: [], unsized: [] };
   if (tables.length === 0) return sizing;
   // Filler rows must not fire the migrations' triggers or foreign keys.
   const replica = await refusal(db, () => db.query('SET LOCAL session_replication_role = replica'));
+  const filled: typeof tables = [];
   for (const table of tables) {
     const reason = replica ?? (await refusal(db, () => fillAndEmpty(db, table)));
     if (reason) sizing.unsized.push({ name: table.name, reason });
-    else sizing.sized.push(table);
+    else filled.push(table);
   }
   // Last: filling one table can reset the counts of another (an index build counts its heap).
-  for (const table of sizing.sized) await writeSize(db, table.oid, table.rows);
+  for (const { name, oid, size } of filled) {
+    await writeSize(db, oid, size.rows);
+    const columns = await restoreColumnStats(db, name, size.columns ?? []);
+    sizing.sized.push({ name, oid, rows: size.rows, source: size.source, columns });
+  }
   return sizing;
+}
+
+/** PostgreSQL 18 restores a column's statistics with pg_restore_attribute_stats. */
+const COLUMN_STATS_SINCE = 180000;
+
+/**
+ * Gives the planner each column's NULL fraction, distinct count and width (no values), so that
+ * its selectivities are production's rather than its defaults. Returns the columns it took.
+ */
+async function restoreColumnStats(db: ShadowDatabase, table: string, columns: ColumnStats[]): Promise<string[]> {
+  if (db.serverVersion < COLUMN_STATS_SINCE || columns.length === 0) return [];
+  const [schema, relation] = table.split('.') as [string, string];
+  const restored: string[] = [];
+  for (const stats of columns) {
+    const call =
+      `SELECT pg_catalog.pg_restore_attribute_stats('schemaname', ${literal(schema)}, 'relname', ${literal(relation)}, 'attname', ${literal(stats.column)}, 'inherited', false, ` +
+      `'null_frac', ${Number(stats.nullFrac)}::real, 'avg_width', ${Math.round(Number(stats.avgWidth))}::integer, 'n_distinct', ${Number(stats.nDistinct)}::real) AS restored`;
+    let taken = false;
+    const reason = await refusal(db, async () => {
+      taken = (await db.query(call)).rows[0]?.restored === true;
+    });
+    if (!reason && taken) restored.push(stats.column);
+  }
+  return restored;
+}
+
+function literal(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
 }
 
 /** PostgreSQL's refusal of `work`, undone to the savepoint before it; undefined when it went through. */
@@ -75,7 +120,7 @@ export async function writeSize(db: ShadowDatabase, oid: number, rows: number): 
 }
 
 /** Rows of NULLs (NOT NULL lifted for the moment) pass every CHECK and unique constraint. */
-async function fillAndEmpty(db: ShadowDatabase, table: SizedTable): Promise<void> {
+async function fillAndEmpty(db: ShadowDatabase, table: Pick<SizedTable, 'name' | 'oid'>): Promise<void> {
   const { rows } = await db.query(
     `SELECT attname, attnotnull FROM pg_catalog.pg_attribute WHERE attrelid = ${table.oid} AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum`,
   );
