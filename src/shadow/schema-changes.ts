@@ -140,7 +140,7 @@ function tableChanges(changes: CatalogChange[], before: CatalogSnapshot, after: 
   const entry = (table: string): TableChanges => {
     let found = byTable.get(table);
     if (!found) {
-      found = emptyChanges(table, created.has(table) ? 'created' : dropped.has(table) ? 'dropped' : 'altered', standIns.has(table));
+      found = emptyTableChanges(table, created.has(table) ? 'created' : dropped.has(table) ? 'dropped' : 'altered', standIns.has(table));
       byTable.set(table, found);
     }
     return found;
@@ -188,7 +188,8 @@ function tableChanges(changes: CatalogChange[], before: CatalogSnapshot, after: 
   return all.sort((a, b) => order[a.change] - order[b.change] || a.table.localeCompare(b.table));
 }
 
-function emptyChanges(table: string, change: TableChanges['change'], standIn: boolean): TableChanges {
+/** A table's entry with nothing in its lists yet. */
+export function emptyTableChanges(table: string, change: TableChanges['change'], standIn: boolean): TableChanges {
   return {
     table,
     change,

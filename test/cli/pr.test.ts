@@ -142,12 +142,8 @@ describe('db-review check --pr --post', () => {
   it("posts the inline comments as one review and creates the summary comment, as the token's user, and no check run", async () => {
     const expected = await expectedPosts();
     const scope = recorder.scope();
-    replyPullRequest(scope, 2);
-    replyNoConfig(scope);
-    replyPullRequestFiles(scope);
+    replyReadingForPost(scope);
     scope
-      .get('/user').reply(200, { login: 'octocat', type: 'User' })
-      .get(`${REPO_PATH}/pulls/${PR.number}/comments`).query({ per_page: '100' }).reply(200, [])
       .post(`${REPO_PATH}/pulls/${PR.number}/reviews`).reply(200, { id: 80 })
       .get(`${REPO_PATH}/issues/${PR.number}/comments`).query({ per_page: '100' }).reply(200, [])
       .post(`${REPO_PATH}/issues/${PR.number}/comments`).reply(201, { id: 5 });
@@ -174,12 +170,8 @@ describe('db-review check --pr --post', () => {
   it('edits its earlier summary comment, and exits 2 saying what GitHub refused', async () => {
     const expected = await expectedPosts();
     const scope = recorder.scope();
-    replyPullRequest(scope, 2);
-    replyNoConfig(scope);
-    replyPullRequestFiles(scope);
+    replyReadingForPost(scope);
     scope
-      .get('/user').reply(200, { login: 'octocat', type: 'User' })
-      .get(`${REPO_PATH}/pulls/${PR.number}/comments`).query({ per_page: '100' }).reply(200, [])
       .post(`${REPO_PATH}/pulls/${PR.number}/reviews`).reply(403, { message: 'Resource not accessible by personal access token' })
       .get(`${REPO_PATH}/issues/${PR.number}/comments`).query({ per_page: '100' })
       .reply(200, [{ id: 9, body: '<!-- db-review:summary -->\nearlier', user: { login: 'octocat', type: 'User' } }])
@@ -203,3 +195,13 @@ describe('db-review check --pr --post', () => {
     ]);
   });
 });
+
+/** What --post reads before it writes: the pull request, its config and files, the token's user, the review comments so far. */
+function replyReadingForPost(scope: nock.Scope): void {
+  replyPullRequest(scope, 2);
+  replyNoConfig(scope);
+  replyPullRequestFiles(scope);
+  scope
+    .get('/user').reply(200, { login: 'octocat', type: 'User' })
+    .get(`${REPO_PATH}/pulls/${PR.number}/comments`).query({ per_page: '100' }).reply(200, []);
+}

@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { formatJson, formatMarkdown, formatText } from '../../src/report/index.ts';
 import { schemaChangesLine } from '../../src/report/schema-summary.ts';
-import type { SchemaChanges, TableChanges } from '../../src/shadow/schema-changes.ts';
+import { emptyTableChanges, type SchemaChanges, type TableChanges } from '../../src/shadow/schema-changes.ts';
 import { makeReview, OPTIONS } from './fixture.ts';
 
 function changes(table: string, change: TableChanges['change'], lists: Partial<TableChanges> = {}): TableChanges {
-  return {
-    table,
-    change,
-    standIn: false,
-    columnsAdded: [],
-    columnsChanged: [],
-    columnsDropped: [],
-    constraintsAdded: [],
-    constraintsValidated: [],
-    constraintsDropped: [],
-    indexesCreated: [],
-    indexesDropped: [],
-    ...lists,
-  };
+  return { ...emptyTableChanges(table, change, false), ...lists };
 }
 
 const SCHEMA: SchemaChanges = {
