@@ -17,8 +17,8 @@ const SIZE_DEPENDENT = new Set([
 ]);
 /** At most this many rows by the size hints, a rewrite or scan is over before anyone waits. */
 const SMALL_TABLE_ROWS = 10_000;
-/** At least this many, a warning about it is an outage. */
-const LARGE_TABLE_ROWS = 1_000_000;
+/** At least this many, a warning about it is an outage (for a query's full read too). */
+export const LARGE_TABLE_ROWS = 1_000_000;
 
 /**
  * Merges what the shadow database observed into the rules' findings: each finding at a traced

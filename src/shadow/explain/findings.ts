@@ -2,6 +2,7 @@ import type { Finding } from '../../findings.ts';
 import type { PlanOutcome } from './plan.ts';
 import { fencedBlock } from '../../report/markdown-syntax.ts';
 import { compactPlan } from './compact-plan.ts';
+import { LARGE_TABLE_ROWS } from '../evidence.ts';
 import type { QueryPlanning } from './plan-queries.ts';
 
 /** "could not determine data type of parameter": many clients send the types PostgreSQL could not infer here. */
@@ -17,8 +18,6 @@ export function queryPlanFindings(plannings: QueryPlanning[]): Finding[] {
   return plannings.flatMap((planning) => [...planFailures(planning), ...largeScans(planning)]);
 }
 
-/** Tables of a million rows or more make a whole-table read an error, as for the migrations' scans. */
-const ERROR_ROWS = 1_000_000;
 
 function largeScans({ query, scan }: QueryPlanning): Finding[] {
   if (!scan) return [];
@@ -30,7 +29,7 @@ function largeScans({ query, scan }: QueryPlanning): Finding[] {
   return [
     {
       rule: 'query-seq-scan',
-      severity: scan.table.rows >= ERROR_ROWS ? 'error' : 'warning',
+      severity: scan.table.rows >= LARGE_TABLE_ROWS ? 'error' : 'warning',
       path: query.path,
       line: query.line,
       column: query.column,

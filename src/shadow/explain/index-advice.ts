@@ -37,8 +37,8 @@ export interface IndexAdvice {
   statement: string;
 }
 
-/** Tables of at least this many rows are large: reading one whole is worth a finding. */
-export const LARGE_TABLE_ROWS = 100_000;
+/** Tables of at least this many rows are big enough that reading one whole is worth a finding. */
+const SCANNED_TABLE_ROWS = 100_000;
 /** A scan that keeps less than this share of its table filters selectively: an index could find those rows. */
 const SELECTIVE_SHARE = 0.1;
 
@@ -46,7 +46,7 @@ const SELECTIVE_SHARE = 0.1;
 export function largeScan(plan: PlanNode, sized: SizedTable[]): LargeScan | undefined {
   if (plan['Node Type'] === 'Seq Scan' && plan.Filter) {
     const table = sized.find((t) => t.name === `${plan.Schema ?? 'public'}.${plan['Relation Name']}` || t.name.endsWith(`.${plan['Relation Name']}`));
-    if (table && table.rows >= LARGE_TABLE_ROWS && plan['Plan Rows'] < table.rows * SELECTIVE_SHARE) return { table, keeps: plan['Plan Rows'] };
+    if (table && table.rows >= SCANNED_TABLE_ROWS && plan['Plan Rows'] < table.rows * SELECTIVE_SHARE) return { table, keeps: plan['Plan Rows'] };
   }
   for (const child of plan.Plans ?? []) {
     const found = largeScan(child, sized);
@@ -88,7 +88,7 @@ export async function adviseIndex(db: ShadowDatabase, query: ExtractedQuery, sca
  * The columns the query's WHERE compares with a value (a parameter, a constant): those it
  * tests for equality (`=`, `IN`) first, then the first one it bounds (`<`, `>`, `BETWEEN`).
  */
-export function filteredColumns(sql: string): string[] {
+function filteredColumns(sql: string): string[] {
   const root = Object.values((parseSql(sql).stmts?.[0]?.stmt ?? {}) as Record<string, { whereClause?: Node }>)[0];
   const equal: string[] = [];
   const ranged: string[] = [];
