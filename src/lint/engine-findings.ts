@@ -109,6 +109,13 @@ export const ENGINE_FINDINGS: EngineFinding[] = [
     safe: 'Create the index the finding measured, with CREATE INDEX CONCURRENTLY in a migration of its own; or rewrite the filter so that an existing index serves it.',
   },
   {
+    id: 'query-reads-whole-table',
+    severity: 'warning',
+    summary: 'A query the change writes reads a large table whole, with no filter: to return every row, or to count or sum them all.',
+    why: 'Planned at the size hints as for `query-seq-scan`: a sequential scan of a table of 100,000 rows or more with no filter reads every row on every call, and the time grows with the table. A LIMIT right above the scan stops it early and is not reported; a LIMIT above a sort of the whole table is. A million rows or more makes it an error.',
+    safe: 'Filter by an indexed column, or page with LIMIT and the last key seen; for counts and totals, keep the figure up to date as rows change (a counter table, a materialized view refreshed on a schedule) or read the estimate in `pg_class.reltuples`.',
+  },
+  {
     id: 'query-fails',
     severity: 'warning',
     summary: 'A query the change writes does not plan on the schema the migrations build.',

@@ -158,6 +158,34 @@ function describePlans(name: string, makeProvider: () => ShadowProvider): void {
       expect(scan?.advice?.after).toBeLessThan(1_000);
     });
 
+    it('reports a query that reads a large table whole, to return its rows or to count them, but not one a LIMIT stops early', async () => {
+      const code = [
+        "import { pool } from './db.ts';",
+        "export const total = () => pool.query('SELECT count(*) FROM events');",
+        "export const everything = () => pool.query('SELECT id, kind FROM events');",
+        "export const sample = () => pool.query('SELECT id FROM events LIMIT 10');",
+        "export const latest = () => pool.query('SELECT id FROM events ORDER BY kind LIMIT 10');",
+        '',
+      ].join('\n');
+      const dir = repository({ 'db/migrations/1_events.up.sql': 'CREATE TABLE events (id bigint PRIMARY KEY, kind text NOT NULL);\n' }, { 'app/events.ts': code });
+      const config = parseConfig('tables:\n  events: 300000\n', '.github/db-review.yml');
+      const result = await reviewSource(gitSource(dir, ['.'], 'main'), config, { shadow: provider });
+      if (name === 'server') {
+        expect(result.review.findings).toEqual([]);
+        return;
+      }
+      expect(result.review.findings.map((f) => [f.rule, f.severity, f.line, f.message.replace(/cost of [\d,.]+/, 'cost of N')])).toEqual([
+        [
+          'query-reads-whole-table',
+          'warning',
+          2,
+          'This query aggregates all 300,000 rows of `events` (by the size hints) on every call, a sequential scan at an estimated cost of N: keep the figure up to date as rows change (a counter table, a materialized view), read an estimate (`pg_class.reltuples`), or narrow it with a filter an index serves.',
+        ],
+        ['query-reads-whole-table', 'warning', 3, 'This query reads all 300,000 rows of `events` (by the size hints) on every call, a sequential scan at an estimated cost of N: filter it by an indexed column, or page it with LIMIT and the last key seen.'],
+        ['query-reads-whole-table', 'warning', 5, 'This query reads all 300,000 rows of `events` (by the size hints) on every call, a sequential scan at an estimated cost of N: filter it by an indexed column, or page it with LIMIT and the last key seen.'],
+      ]);
+    });
+
     it('plans an INSERT without running it, and leaves no transaction or prepared statement behind', async () => {
       await loadParser();
       const db = await provider.open();

@@ -22,14 +22,23 @@ export function queryPlanFindings(plannings: QueryPlanning[]): Finding[] {
 function largeScans({ query, scan }: QueryPlanning): Finding[] {
   if (!scan) return [];
   const table = scan.table.name.replace(/^public\./, '');
-  const found = `PostgreSQL plans a sequential scan of \`${table}\` (${count(scan.table.rows)} rows by the size hints) that keeps about ${count(scan.keeps)} of them: the query's estimated cost is ${cost(scan.plan['Total Cost'])}.`;
+  const severity = scan.table.rows >= LARGE_TABLE_ROWS ? 'error' : 'warning';
+  if (scan.whole) {
+    const cost = `a sequential scan at an estimated cost of ${costOf(scan.plan['Total Cost'])}`;
+    const aggregates = scan.plan['Node Type'] === 'Aggregate' && !('Group Key' in scan.plan);
+    const message = aggregates
+      ? `This query aggregates all ${count(scan.table.rows)} rows of \`${table}\` (by the size hints) on every call, ${cost}: keep the figure up to date as rows change (a counter table, a materialized view), read an estimate (\`pg_class.reltuples\`), or narrow it with a filter an index serves.`
+      : `This query reads all ${count(scan.table.rows)} rows of \`${table}\` (by the size hints) on every call, ${cost}: filter it by an indexed column, or page it with LIMIT and the last key seen.`;
+    return [{ rule: 'query-reads-whole-table', severity, path: query.path, line: query.line, column: query.column, message, detail: planDetail(scan), source: 'explain' }];
+  }
+  const found = `PostgreSQL plans a sequential scan of \`${table}\` (${count(scan.table.rows)} rows by the size hints) that keeps about ${count(scan.keeps)} of them: the query's estimated cost is ${costOf(scan.plan['Total Cost'])}.`;
   const advice = scan.advice
-    ? ` An index on (${scan.advice.columns.join(', ')}) brings it to ${cost(scan.advice.after)} on the shadow database: \`${scan.advice.statement}\``
+    ? ` An index on (${scan.advice.columns.join(', ')}) brings it to ${costOf(scan.advice.after)} on the shadow database: \`${scan.advice.statement}\``
     : ' No index on the columns it filters by halves that cost on the shadow database: check the filter.';
   return [
     {
       rule: 'query-seq-scan',
-      severity: scan.table.rows >= LARGE_TABLE_ROWS ? 'error' : 'warning',
+      severity,
       path: query.path,
       line: query.line,
       column: query.column,
@@ -48,7 +57,7 @@ function planDetail(scan: NonNullable<QueryPlanning['scan']>): string {
 }
 
 const count = (n: number): string => Math.round(n).toLocaleString('en-US');
-const cost = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: 2 });
+const costOf = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: 2 });
 
 function planFailures({ query, before, after }: QueryPlanning): Finding[] {
   const at = { path: query.path, source: 'explain' as const };

@@ -19,11 +19,13 @@ export interface PlanNode {
   Plans?: PlanNode[];
 }
 
-/** A sequential scan that reads a large table to keep a small part of it. */
+/** A sequential scan of a large table: to keep a small part of it, or with no filter at all. */
 export interface LargeScan {
   table: SizedTable;
   /** The rows the planner expects the scan to keep. */
   keeps: number;
+  /** No filter: the query reads the whole table, and an index on its filter cannot help. */
+  whole: boolean;
 }
 
 /** An index measured on the shadow: the query's estimated cost without it and with it. */
@@ -42,13 +44,21 @@ const SCANNED_TABLE_ROWS = 100_000;
 /** A scan that keeps less than this share of its table filters selectively: an index could find those rows. */
 const SELECTIVE_SHARE = 0.1;
 
-/** The first sequential scan in the plan of a large sized table under a selective filter. */
+/**
+ * The first sequential scan in the plan of a large sized table that reads it whole for little:
+ * under a selective filter, or with none at all (unless a LIMIT right above it stops it early).
+ * A write's own scan is left out: its plan is the statement's, not a read's.
+ */
 export function largeScan(plan: PlanNode, sized: SizedTable[]): LargeScan | undefined {
-  if (plan['Node Type'] === 'Seq Scan' && plan.Filter) {
+  if (plan['Node Type'] === 'ModifyTable') return undefined;
+  if (plan['Node Type'] === 'Seq Scan') {
     const table = sized.find((t) => t.name === `${plan.Schema ?? 'public'}.${plan['Relation Name']}` || t.name.endsWith(`.${plan['Relation Name']}`));
-    if (table && table.rows >= SCANNED_TABLE_ROWS && plan['Plan Rows'] < table.rows * SELECTIVE_SHARE) return { table, keeps: plan['Plan Rows'] };
+    if (!table || table.rows < SCANNED_TABLE_ROWS) return undefined;
+    if (!plan.Filter) return { table, keeps: plan['Plan Rows'], whole: true };
+    return plan['Plan Rows'] < table.rows * SELECTIVE_SHARE ? { table, keeps: plan['Plan Rows'], whole: false } : undefined;
   }
-  for (const child of plan.Plans ?? []) {
+  const children = plan['Node Type'] === 'Limit' ? (plan.Plans ?? []).filter((child) => child['Node Type'] !== 'Seq Scan') : (plan.Plans ?? []);
+  for (const child of children) {
     const found = largeScan(child, sized);
     if (found) return found;
   }

@@ -56,7 +56,7 @@ export async function planAtSizes(
       scans.push(undefined);
       continue;
     }
-    scans.push({ ...scan, plan, advice: await adviseIndex(db, query, scan, plan['Total Cost'], nested) });
+    scans.push({ ...scan, plan, advice: scan.whole ? undefined : await adviseIndex(db, query, scan, plan['Total Cost'], nested) });
   }
   await db.query('ROLLBACK');
   return { outcomes, scans, sizing };
