@@ -50,6 +50,13 @@ export interface ShadowDatabase {
    * alone and not returned: SQL that names them meets PostgreSQL's own checks.
    */
   ensureStandInRoles(names: string[]): Promise<string[]>;
+  /**
+   * Runs db-review's own SQL, never the change's, as a superuser in this database: what the
+   * planner reads about a table's size, which only a superuser may write. The server runs it on an
+   * admin connection, where each call commits on its own; the embedded shadow in its one session,
+   * whose user is a superuser.
+   */
+  asSuperuser(sql: string): Promise<QueryResult>;
   /** Drops the database (server) or stops the worker (embedded). Safe to call twice. */
   close(): Promise<void>;
 }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, parseConfig } from '../../src/config/index.ts';
 import { reviewSource } from '../../src/pipeline.ts';
 import { createEmbeddedProvider } from '../../src/shadow/embedded/index.ts';
+import { createServerProvider } from '../../src/shadow/server/index.ts';
 import { readProductionStats, type ProductionStats } from '../../src/shadow/explain/production-stats.ts';
 import { directorySource } from '../../src/source/directory.ts';
 import { SERVER_URL, serverReachable } from '../helpers/postgres.ts';
@@ -25,10 +26,13 @@ function app(): string {
 }
 
 // The statistics come from a database of the server, as they would from production.
-if (await serverReachable()) describe('production statistics (STATS_DATABASE_URL) on the embedded shadow', () => {
+if (await serverReachable()) describe('production statistics (STATS_DATABASE_URL)', () => {
   const database = `production_stats_fixture_${process.pid}`;
   const admin = new pg.Client({ connectionString: SERVER_URL });
-  const provider = createEmbeddedProvider({ extensions: DEFAULT_CONFIG.shadow.extensions });
+  const providers = {
+    embedded: createEmbeddedProvider({ extensions: DEFAULT_CONFIG.shadow.extensions }),
+    server: createServerProvider({ url: SERVER_URL, extensions: DEFAULT_CONFIG.shadow.extensions, keepTemplates: false }),
+  };
   let stats: ProductionStats;
 
   beforeAll(async () => {
@@ -42,7 +46,7 @@ if (await serverReachable()) describe('production statistics (STATS_DATABASE_URL
     stats = await readProductionStats(url.toString());
   }, 60_000);
   afterAll(async () => {
-    await provider.dispose();
+    await Promise.all(Object.values(providers).map((provider) => provider.dispose()));
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await admin.end();
   });
@@ -55,17 +59,21 @@ if (await serverReachable()) describe('production statistics (STATS_DATABASE_URL
     expect(Object.keys(columns.get('status')!)).toEqual(['column', 'nullFrac', 'nDistinct', 'avgWidth']);
   });
 
-  it('plans with them: a filter on a four-valued status keeps a quarter of the rows, so no index is asked for', async () => {
-    const result = await reviewSource(directorySource(app(), ['.']), DEFAULT_CONFIG, { shadow: provider, productionStats: stats });
-    expect(result.review.assumedSizes).toEqual([{ table: 'public.orders', rows: 200_000, source: 'production statistics', columns: 3 }]);
-    expect(result.review.queries).toEqual([{ path: 'app/orders.ts', line: 2, endLine: 2, plan: { shape: 'Seq Scan on orders', cost: expect.any(Number), rows: 50_000 } }]);
-    expect(result.review.findings.filter((f) => f.rule === 'query-seq-scan')).toEqual([]);
-  });
+  for (const [name, provider] of Object.entries(providers)) {
+    describe(`on the ${name} shadow`, () => {
+      it('plans with them: a filter on a four-valued status keeps a quarter of the rows, so no index is asked for', async () => {
+        const result = await reviewSource(directorySource(app(), ['.']), DEFAULT_CONFIG, { shadow: provider, productionStats: stats });
+        expect(result.review.assumedSizes).toEqual([{ table: 'public.orders', rows: 200_000, source: 'production statistics', columns: 3 }]);
+        expect(result.review.queries).toEqual([{ path: 'app/orders.ts', line: 2, endLine: 2, plan: { shape: 'Seq Scan on orders', cost: expect.any(Number), rows: 50_000 } }]);
+        expect(result.review.findings.filter((f) => f.rule === 'query-seq-scan')).toEqual([]);
+      });
 
-  it("with a size hint alone, the planner's default selectivity makes the same filter look selective", async () => {
-    const config = parseConfig('tables:\n  orders: 200000\n', '.github/db-review.yml');
-    const result = await reviewSource(directorySource(app(), ['.']), config, { shadow: provider });
-    expect(result.review.assumedSizes).toEqual([{ table: 'public.orders', rows: 200_000, source: 'size hint', columns: 0 }]);
-    expect(result.review.findings.map((f) => [f.rule, f.severity, f.line])).toEqual([['query-seq-scan', 'warning', 2]]);
-  });
+      it("with a size hint alone, the planner's default selectivity makes the same filter look selective", async () => {
+        const config = parseConfig('tables:\n  orders: 200000\n', '.github/db-review.yml');
+        const result = await reviewSource(directorySource(app(), ['.']), config, { shadow: provider });
+        expect(result.review.assumedSizes).toEqual([{ table: 'public.orders', rows: 200_000, source: 'size hint', columns: 0 }]);
+        expect(result.review.findings.map((f) => [f.rule, f.severity, f.line])).toEqual([['query-seq-scan', 'warning', 2]]);
+      });
+    });
+  }
 });

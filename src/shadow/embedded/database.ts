@@ -220,6 +220,11 @@ export class EmbeddedDatabase implements ShadowDatabase {
     return candidates.filter((name) => existing.get(name) ?? true);
   }
 
+  /** PGlite's one user is a superuser. */
+  asSuperuser(sql: string): Promise<QueryResult> {
+    return this.query(sql);
+  }
+
   /** Saves the data directory (after a CHECKPOINT) as an uncompressed tarball. */
   dump(): Promise<Uint8Array> {
     return this.#serially(async () => {

@@ -34,16 +34,18 @@ export interface SizedPlans {
 
 /**
  * Plans the queries with the tables at the sizes their hints give, in a transaction rolled back
- * afterwards; for each query the change wrote whose plan reads a large table whole to keep a
- * few rows, measures the index its filter asks for.
+ * afterwards, then puts the sizes back; for each query the change wrote whose plan reads a large
+ * table whole to keep a few rows, measures the index its filter asks for. After a time limit the
+ * database is gone, and nothing is put back.
  */
 export async function planAtSizes(
   db: ShadowDatabase,
   queries: CollectedQuery[],
   options: PlanOptions & { sizeOf: (table: string) => AssumedSize | undefined },
 ): Promise<SizedPlans> {
+  const assumed = await assumeTableSizes(db, options.sizeOf);
+  const sizing: TableSizing = { sized: assumed.sized, unsized: assumed.unsized };
   await db.query('BEGIN');
-  const sizing = await assumeTableSizes(db, options.sizeOf);
   const nested = { ...options, nested: true };
   const outcomes = await planQueries(db, queries, nested);
   if (outcomes.some((outcome) => outcome?.kind === 'timed-out')) return { outcomes, scans: [], sizing };
@@ -59,5 +61,6 @@ export async function planAtSizes(
     scans.push({ ...scan, plan, advice: scan.whole ? undefined : await adviseIndex(db, query, scan, plan['Total Cost'], nested) });
   }
   await db.query('ROLLBACK');
+  await assumed.undo();
   return { outcomes, scans, sizing };
 }

@@ -6,7 +6,7 @@ import type { ColumnStats } from './production-stats.ts';
 export interface AssumedSize {
   rows: number;
   source: 'size hint' | 'production statistics';
-  /** Column statistics (PostgreSQL 18 and later can take them). */
+  /** Column statistics: NULL fraction, distinct count and width. */
   columns?: ColumnStats[];
 }
 
@@ -27,114 +27,169 @@ export interface TableSizing {
   unsized: { name: string; reason: string }[];
 }
 
+/** The sizes in place, until `undo` puts every table back as the migrations left it. */
+export interface AssumedSizes extends TableSizing {
+  undo(): Promise<void>;
+}
+
+/** The schema of the empty heaps lent to sized tables; the admin's own, dropped by `undo`. */
+const SIZES_SCHEMA = 'db_review_sizes';
+
 /**
- * Rows inserted (all NULL, at fillfactor 10) and deleted again to give a sized table's heap real
- * pages: about 180. The planner scales `reltuples / relpages` by the heap's actual page count,
- * so statistics alone do nothing on an empty heap.
+ * Rows of one integer, inserted at fillfactor 10 and vacuumed away, leave a heap of about 200
+ * pages that holds no tuple. The planner scales `reltuples / relpages` by the heap's actual page
+ * count, so statistics alone do nothing on an empty table: it needs pages.
  */
 const FILLER_ROWS = 5000;
 
+interface HintedTable {
+  name: string;
+  oid: number;
+  size: AssumedSize;
+  relfilenode: number;
+  tablespace: string | null;
+}
+
 /**
- * Makes the planner see each table of the shadow that has a size hint at that many rows: gives
- * its heap real pages, then writes `relpages` and `reltuples` of the table and its indexes.
- * Writes the catalog, so it needs a superuser (the embedded shadow); run it inside a transaction
- * that is rolled back, since it changes the tables. Column statistics stay unknown, so the
- * planner uses its default selectivities.
+ * Makes the planner see each table of the shadow that has a size hint at that many rows, with
+ * production's column statistics when there are some. Each table is lent an empty heap of real
+ * pages of its own (its storage pointed at a vacuumed table of db-review's), then `relpages`,
+ * `reltuples` and `pg_statistic` are written. No row is written into the change's tables and
+ * none of its code (triggers, defaults, constraints) runs; the catalog writes run as a superuser
+ * through `asSuperuser`, outside any transaction of the review's session. Plan in between, then
+ * `undo`.
  */
-export async function assumeTableSizes(db: ShadowDatabase, sizeOf: (table: string) => AssumedSize | undefined): Promise<TableSizing> {
+export async function assumeTableSizes(db: ShadowDatabase, sizeOf: (table: string) => AssumedSize | undefined): Promise<AssumedSizes> {
+  const tables = await hintedTables(db, sizeOf);
+  const nothing = { sized: [], unsized: [], undo: async () => {} };
+  if (tables.length === 0) return nothing;
+  try {
+    await db.asSuperuser(`CREATE SCHEMA ${SIZES_SCHEMA}`);
+  } catch (error) {
+    if (!(error instanceof ShadowStatementError)) throw error;
+    return { ...nothing, unsized: tables.map(({ name }) => ({ name, reason: error.message })) };
+  }
+  const sizing: TableSizing = { sized: [], unsized: [] };
+  const lent: HintedTable[] = [];
+  for (const table of tables) {
+    const reason = await refusal(() => lendEmptyHeap(db, table));
+    if (reason) sizing.unsized.push({ name: table.name, reason });
+    else lent.push(table);
+  }
+  if (lent.length > 0) await db.asSuperuser(`VACUUM (TRUNCATE false) ${lent.map(fillerOf).join(', ')}`);
+  const counts = await sizeCounts(db, lent.map((t) => t.oid));
+  const written: { oid: number; attnums: number[] }[] = [];
+  for (const table of lent) {
+    await writeSize(db, table.oid, table.size.rows);
+    const columns = await writeColumnStats(db, table.oid, table.size.columns ?? []);
+    written.push({ oid: table.oid, attnums: columns.map((c) => c.attnum) });
+    sizing.sized.push({ name: table.name, oid: table.oid, rows: table.size.rows, source: table.size.source, columns: columns.map((c) => c.name) });
+  }
+  const undo = async (): Promise<void> => {
+    const storage = lent.map((t) => `UPDATE pg_catalog.pg_class SET relfilenode = ${t.relfilenode} WHERE oid = ${t.oid}`);
+    const restores = counts.map(
+      (c) => `UPDATE pg_catalog.pg_class SET relpages = ${c.relpages}, reltuples = ${c.reltuples}, relallvisible = ${c.relallvisible} WHERE oid = ${c.oid}`,
+    );
+    const statistics = written
+      .filter((w) => w.attnums.length > 0)
+      .map((w) => `DELETE FROM pg_catalog.pg_statistic WHERE starelid = ${w.oid} AND staattnum IN (${w.attnums.join(', ')}) AND NOT stainherit`);
+    await db.asSuperuser([...storage, ...restores, ...statistics, `DROP SCHEMA ${SIZES_SCHEMA} CASCADE`].join('; '));
+  };
+  return { ...sizing, undo };
+}
+
+async function hintedTables(db: ShadowDatabase, sizeOf: (table: string) => AssumedSize | undefined): Promise<HintedTable[]> {
   const { rows } = await db.query(
-    "SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'db_review_internal') AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 2, 3",
+    'SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relfilenode::bigint AS relfilenode, t.spcname AS tablespace ' +
+      'FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_catalog.pg_tablespace t ON t.oid = c.reltablespace ' +
+      "WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'db_review_internal') AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 2, 3",
   );
-  const tables = rows.flatMap((row) => {
+  return rows.flatMap((row) => {
     const name = `${String(row.schema)}.${String(row.name)}`;
     const size = sizeOf(name);
-    return size && size.rows > 0 ? [{ name, oid: Number(row.oid), size }] : [];
+    if (!size || size.rows <= 0) return [];
+    const { oid, relfilenode, tablespace } = row;
+    return [{ name, oid: Number(oid), size, relfilenode: Number(relfilenode), tablespace: tablespace === null ? null : String(tablespace) }];
   });
-  const sizing: TableSizing = { sized: [], unsized: [] };
-  if (tables.length === 0) return sizing;
-  // Filler rows must not fire the migrations' triggers or foreign keys.
-  const replica = await refusal(db, () => db.query('SET LOCAL session_replication_role = replica'));
-  const filled: typeof tables = [];
-  for (const table of tables) {
-    const reason = replica ?? (await refusal(db, () => fillAndEmpty(db, table)));
-    if (reason) sizing.unsized.push({ name: table.name, reason });
-    else filled.push(table);
-  }
-  // Last: filling one table can reset the counts of another (an index build counts its heap).
-  for (const { name, oid, size } of filled) {
-    await writeSize(db, oid, size.rows);
-    const columns = await restoreColumnStats(db, name, size.columns ?? []);
-    sizing.sized.push({ name, oid, rows: size.rows, source: size.source, columns });
-  }
-  return sizing;
 }
 
-/** PostgreSQL 18 restores a column's statistics with pg_restore_attribute_stats. */
-const COLUMN_STATS_SINCE = 180000;
+/** What the planner reads of the tables' and their indexes' sizes, as the migrations left it. */
+async function sizeCounts(db: ShadowDatabase, tables: number[]): Promise<{ oid: number; relpages: number; reltuples: number; relallvisible: number }[]> {
+  if (tables.length === 0) return [];
+  const oids = tables.join(', ');
+  const { rows } = await db.asSuperuser(
+    `SELECT oid::int AS oid, relpages, reltuples, relallvisible FROM pg_catalog.pg_class WHERE oid IN (${oids}) OR oid IN (SELECT indexrelid FROM pg_catalog.pg_index WHERE indrelid IN (${oids}))`,
+  );
+  return rows.map((row) => ({ oid: Number(row.oid), relpages: Number(row.relpages), reltuples: Number(row.reltuples), relallvisible: Number(row.relallvisible) }));
+}
+
+const fillerOf = (table: Pick<HintedTable, 'oid'>): string => `${SIZES_SCHEMA}.heap_${table.oid}`;
 
 /**
- * Gives the planner each column's NULL fraction, distinct count and width (no values), so that
- * its selectivities are production's rather than its defaults. Returns the columns it took.
+ * Points the table's storage at a heap of its own that has pages and no tuples. Never shared
+ * between tables: a tuple of one table's layout must never be read as another's.
  */
-async function restoreColumnStats(db: ShadowDatabase, table: string, columns: ColumnStats[]): Promise<string[]> {
-  if (db.serverVersion < COLUMN_STATS_SINCE || columns.length === 0) return [];
-  const [schema, relation] = table.split('.') as [string, string];
-  const restored: string[] = [];
-  for (const stats of columns) {
-    const call =
-      `SELECT pg_catalog.pg_restore_attribute_stats('schemaname', ${literal(schema)}, 'relname', ${literal(relation)}, 'attname', ${literal(stats.column)}, 'inherited', false, ` +
-      `'null_frac', ${Number(stats.nullFrac)}::real, 'avg_width', ${Math.round(Number(stats.avgWidth))}::integer, 'n_distinct', ${Number(stats.nDistinct)}::real) AS restored`;
-    let taken = false;
-    const reason = await refusal(db, async () => {
-      taken = (await db.query(call)).rows[0]?.restored === true;
-    });
-    if (!reason && taken) restored.push(stats.column);
-  }
-  return restored;
+async function lendEmptyHeap(db: ShadowDatabase, table: HintedTable): Promise<void> {
+  const filler = fillerOf(table);
+  const tablespace = table.tablespace ? ` TABLESPACE ${quoteIdentifier(table.tablespace)}` : '';
+  await db.asSuperuser(
+    `CREATE TABLE ${filler} (x int) WITH (fillfactor = 10, autovacuum_enabled = false)${tablespace}; ` +
+      `INSERT INTO ${filler} SELECT pg_catalog.generate_series(1, ${FILLER_ROWS}); DELETE FROM ${filler}; ` +
+      `UPDATE pg_catalog.pg_class SET relfilenode = (SELECT relfilenode FROM pg_catalog.pg_class WHERE oid = '${filler}'::pg_catalog.regclass) WHERE oid = ${table.oid}`,
+  );
 }
+
+/**
+ * Writes the size, as a superuser: the table's `relpages` (its heap's pages) and `reltuples`, and
+ * its indexes'; no page all-visible, as before any vacuum. Again after CREATE INDEX, which counts
+ * the (empty) heap and overwrites them in place, past any rollback.
+ */
+export async function writeSize(db: ShadowDatabase, oid: number, rows: number): Promise<void> {
+  await db.asSuperuser(
+    `UPDATE pg_catalog.pg_class SET relpages = greatest(1, pg_catalog.pg_relation_size(oid) / pg_catalog.current_setting('block_size')::int), reltuples = ${rows}, relallvisible = 0 ` +
+      `WHERE oid = ${oid} OR oid IN (SELECT indexrelid FROM pg_catalog.pg_index WHERE indrelid = ${oid})`,
+  );
+}
+
+/**
+ * Gives the planner each column's NULL fraction, distinct count and width, and no values, so
+ * that its selectivities are production's rather than its defaults. A column that already has
+ * statistics keeps them. Returns the columns it took.
+ */
+async function writeColumnStats(db: ShadowDatabase, oid: number, columns: ColumnStats[]): Promise<{ name: string; attnum: number }[]> {
+  if (columns.length === 0) return [];
+  const rows = columns.map(
+    (c) => `(${literal(c.column)}, ${finite(c.nullFrac)}::real, ${Math.round(finite(c.avgWidth))}::int, ${finite(c.nDistinct)}::real)`,
+  );
+  const none = '0, 0, 0, 0, 0';
+  const { rows: taken } = await db.asSuperuser(
+    `WITH given (name, null_frac, width, distinct_count) AS (VALUES ${rows.join(', ')}), ` +
+      `columns AS (SELECT a.attnum, g.* FROM given g JOIN pg_catalog.pg_attribute a ON a.attrelid = ${oid} AND a.attname = g.name AND a.attnum > 0 AND NOT a.attisdropped ` +
+      `WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_statistic s WHERE s.starelid = ${oid} AND s.staattnum = a.attnum AND NOT s.stainherit)) ` +
+      'INSERT INTO pg_catalog.pg_statistic (starelid, staattnum, stainherit, stanullfrac, stawidth, stadistinct, ' +
+      'stakind1, stakind2, stakind3, stakind4, stakind5, staop1, staop2, staop3, staop4, staop5, stacoll1, stacoll2, stacoll3, stacoll4, stacoll5) ' +
+      `SELECT ${oid}, attnum, false, null_frac, width, distinct_count, ${none}, ${none}, ${none} FROM columns ` +
+      'RETURNING staattnum AS attnum, (SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = starelid AND attnum = staattnum) AS name',
+  );
+  const order = new Map(columns.map((c, index) => [c.column, index]));
+  return taken
+    .map((row) => ({ name: String(row.name), attnum: Number(row.attnum) }))
+    .sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
+}
+
+const finite = (n: number): number => (Number.isFinite(Number(n)) ? Number(n) : 0);
 
 function literal(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
-/** PostgreSQL's refusal of `work`, undone to the savepoint before it; undefined when it went through. */
-async function refusal(db: ShadowDatabase, work: () => Promise<unknown>): Promise<string | undefined> {
-  await db.query('SAVEPOINT db_review_size');
+/** PostgreSQL's refusal of `work`, or undefined when it went through. */
+async function refusal(work: () => Promise<unknown>): Promise<string | undefined> {
   try {
     await work();
-    await db.query('RELEASE SAVEPOINT db_review_size');
     return undefined;
   } catch (error) {
     if (!(error instanceof ShadowStatementError)) throw error;
-    await db.query('ROLLBACK TO SAVEPOINT db_review_size; RELEASE SAVEPOINT db_review_size');
     return error.message;
   }
-}
-
-/** Writes the size again: CREATE INDEX counts the (empty) heap and resets it. */
-export async function writeSize(db: ShadowDatabase, oid: number, rows: number): Promise<void> {
-  await db.query(
-    `UPDATE pg_catalog.pg_class SET relpages = greatest(1, pg_catalog.pg_relation_size(oid) / current_setting('block_size')::int), reltuples = ${rows} ` +
-      `WHERE oid = ${oid} OR oid IN (SELECT indexrelid FROM pg_catalog.pg_index WHERE indrelid = ${oid})`,
-  );
-}
-
-/** Rows of NULLs (NOT NULL lifted for the moment) pass every CHECK and unique constraint. */
-async function fillAndEmpty(db: ShadowDatabase, table: Pick<SizedTable, 'name' | 'oid'>): Promise<void> {
-  const { rows } = await db.query(
-    `SELECT attname, attnotnull FROM pg_catalog.pg_attribute WHERE attrelid = ${table.oid} AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum`,
-  );
-  const columns = rows.map((row) => quoteIdentifier(String(row.attname)));
-  if (columns.length === 0) return;
-  const relation = `${table.name.split('.').map(quoteIdentifier).join('.')}`;
-  const notNull = `attrelid = ${table.oid} AND attnum > 0 AND attnotnull`;
-  const { rows: lifted } = await db.query(`SELECT array_agg(attnum)::text AS attnums FROM pg_catalog.pg_attribute WHERE ${notNull}`);
-  const attnums = lifted[0]?.attnums ? String(lifted[0].attnums) : undefined;
-  if (attnums) await db.query(`UPDATE pg_catalog.pg_attribute SET attnotnull = false WHERE ${notNull}`);
-  await db.query(`ALTER TABLE ${relation} SET (fillfactor = 10)`);
-  const nulls = columns.map(() => 'NULL').join(', ');
-  await db.query(`INSERT INTO ${relation} (${columns.join(', ')}) OVERRIDING SYSTEM VALUE SELECT ${nulls} FROM generate_series(1, ${FILLER_ROWS})`);
-  await db.query(`DELETE FROM ${relation}`);
-  await db.query(`ALTER TABLE ${relation} RESET (fillfactor)`);
-  if (attnums) await db.query(`UPDATE pg_catalog.pg_attribute SET attnotnull = true WHERE attrelid = ${table.oid} AND attnum = ANY ('${attnums}'::int2[])`);
 }

@@ -268,24 +268,7 @@ class ServerProvider implements ServerShadowProvider, SessionHost {
     } catch (error) {
       throw unavailable(`could not prepare ${database} to install ${name}`, error);
     }
-    const client = new pg.Client({
-      connectionString: connectionString(
-        this.url,
-        {
-          application_name: ADMIN_APP,
-          statement_timeout: String(this.limits.statementMs),
-          lock_timeout: String(this.limits.lockTimeoutMs),
-          options: '-c search_path=pg_catalog',
-        },
-        database,
-      ),
-    });
-    client.on('error', () => {});
-    try {
-      await client.connect();
-    } catch (error) {
-      throw unavailable(`could not connect to ${database} to install ${name}`, error);
-    }
+    const client = await this.connectAsAdmin(database);
     try {
       const { rows: versions } = await client.query<{ schema: string | null; requires: string[] | null }>(
         `SELECT v.schema::text AS schema, v.requires::text[] AS requires
@@ -339,6 +322,28 @@ class ServerProvider implements ServerShadowProvider, SessionHost {
       throw unavailable(`could not install ${name}`, error);
     } finally {
       await client.end().catch(() => {});
+    }
+  }
+
+  async connectAsAdmin(database: string): Promise<pg.Client> {
+    const client = new pg.Client({
+      connectionString: connectionString(
+        this.url,
+        {
+          application_name: ADMIN_APP,
+          statement_timeout: String(this.limits.statementMs),
+          lock_timeout: String(this.limits.lockTimeoutMs),
+          options: '-c search_path=pg_catalog',
+        },
+        database,
+      ),
+    });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      throw unavailable(`could not connect to ${database} as the admin`, error);
     }
   }
 

@@ -16,6 +16,8 @@ export interface SessionHost {
   installExtension(database: string, name: string, options?: { schema?: string }): Promise<void>;
   /** Makes `member` a member of stand-in roles for `names` on the admin connection; returns those roles. */
   grantStandInRoles(member: string, names: string[]): Promise<string[]>;
+  /** A connection of the admin to `database`, with `search_path` pg_catalog, for db-review's own SQL. */
+  connectAsAdmin(database: string): Promise<pg.Client>;
 }
 
 export interface SessionOptions {
@@ -96,6 +98,7 @@ export class ServerShadowDatabase implements ShadowDatabase {
   private serverTimeoutMs: number;
   private lost: Error | undefined;
   private closing: Promise<void> | undefined;
+  private admin: Promise<pg.Client> | undefined;
 
   constructor(options: SessionOptions) {
     this.options = options;
@@ -142,6 +145,24 @@ export class ServerShadowDatabase implements ShadowDatabase {
       await this.query(schemaCreateGrants(rows.map((row) => String(row.nspname)), roles));
     }
     return roles;
+  }
+
+  /**
+   * On an admin connection to this database, where each call commits on its own. The admin is a
+   * superuser there, so nothing of the change may ever be sent this way.
+   */
+  async asSuperuser(sql: string): Promise<QueryResult> {
+    if (this.closing) throw new ShadowUnavailableError('the shadow database is closed');
+    this.admin ??= this.options.host.connectAsAdmin(this.name);
+    const client = await this.admin;
+    try {
+      const result = (await client.query(sql)) as pg.QueryResult | pg.QueryResult[];
+      const last = Array.isArray(result) ? result[result.length - 1] : result;
+      return { rows: (last?.rows ?? []) as Record<string, unknown>[] };
+    } catch (error) {
+      if (error instanceof pg.DatabaseError && error.severity !== 'FATAL') throw toStatementError(error, sql);
+      throw new ShadowUnavailableError(`the admin connection to the shadow database failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
   }
 
   close(): Promise<void> {
@@ -247,6 +268,9 @@ export class ServerShadowDatabase implements ShadowDatabase {
   }
 
   private async shutdown(): Promise<void> {
+    // DROP DATABASE ... WITH (FORCE) ends it anyway if it does not end in time.
+    const admin = await this.admin?.catch(() => undefined);
+    if (admin) await within(admin.end(), END_GRACE_MS);
     if (!(await within(this.client.end(), END_GRACE_MS))) this.cutSocket();
     await this.options.release().catch(noop);
   }
