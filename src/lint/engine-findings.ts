@@ -116,6 +116,27 @@ export const ENGINE_FINDINGS: EngineFinding[] = [
     safe: 'Filter by an indexed column, or page with LIMIT and the last key seen; for counts and totals, keep the figure up to date as rows change (a counter table, a materialized view refreshed on a schedule) or read the estimate in `pg_class.reltuples`.',
   },
   {
+    id: 'query-join-without-index',
+    severity: 'warning',
+    summary: 'A query the change writes joins a large table by reading it whole, where an index on the join key would look up only the matching rows.',
+    why: "Planned at the size hints as for `query-seq-scan`. Without an index on the join key, PostgreSQL can only join a table by reading all of it: to hash it, to probe a hash of the other side with every row, or to sort it for a merge join. With the index, it looks up only the rows that match the other side (a nested loop). The index is built on the shadow and the query planned again; the finding is made only when it at least halves the cost, since reading the whole table is the right plan when most of its rows match. A million rows or more makes it an error.",
+    safe: 'Create the index the finding measured on the join key, with CREATE INDEX CONCURRENTLY in a migration of its own. PostgreSQL does not index the referencing side of a foreign key by itself.',
+  },
+  {
+    id: 'query-sort-spills',
+    severity: 'warning',
+    summary: 'A query the change writes sorts more rows of a large input than work_mem holds, so the sort goes to disk.',
+    why: "Planned at the size hints as for `query-seq-scan`. The planner's own estimate of the sort's input (rows times their width plus a tuple header) is compared with the shadow's work_mem: past it, PostgreSQL sorts on disk in runs and merges them, on every call. A top-N sort under a LIMIT keeps only its N rows and is not reported. When the sorted rows come straight from one table, an index on the filter's equality columns and then the sort keys is built on the shadow and the query planned again: with it, PostgreSQL reads the rows already in order. Sorting a million rows or more makes it an error.",
+    safe: 'Create the index the finding measured (CREATE INDEX CONCURRENTLY, in a migration of its own); or return fewer rows: page with LIMIT and the last key seen.',
+  },
+  {
+    id: 'query-function-hides-index',
+    severity: 'warning',
+    summary: 'A query the change writes filters on a function or cast of a column (`lower(email) = $1`, `created_at::date = $1`), which the index on the column cannot serve.',
+    why: "A B-tree index on a column holds the column's values: PostgreSQL can use it for a condition on the column, not on `lower(column)`, `column::date` or `date_trunc('day', column)`, which it would have to compute for every row. Read from the plan on the shadow database: a sequential scan filters on such an expression while the table has an index led by the bare column (and no index on an expression). At the size hints, the index on the expression is built on the shadow and the query planned again, and the finding gives both costs; PostgreSQL refuses to index a function that is not IMMUTABLE (`timestamptz::date` depends on the time zone).",
+    safe: 'Compare the column itself: a range for a cast or a truncation (`created_at >= $1 AND created_at < $2`), the stored form for a case-insensitive match (store it lower-cased, or use citext). Or create the index on the expression that the finding measured, with CREATE INDEX CONCURRENTLY.',
+  },
+  {
     id: 'query-fails',
     severity: 'warning',
     summary: 'A query the change writes does not plan on the schema the migrations build.',

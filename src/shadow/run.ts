@@ -63,7 +63,7 @@ export async function runShadow(migrations: ParsedMigration[], options: ShadowRu
     const schemaChanges = schemaChangesOf(ups, standIns);
     const upsRan = ups.catalogs.has(reviewed.length);
     const after = upsRan && queries.length ? await planAtSizes(db, queries, { ...planOptions, sizeOf: options.tableSize ?? (() => undefined) }) : undefined;
-    const plannings = queries.map((query, index) => ({ query, before: plannedBefore?.[index], after: after?.outcomes[index], scan: after?.scans[index] }));
+    const plannings = queries.map((query, index) => ({ query, before: plannedBefore?.[index], after: after?.outcomes[index], ...after?.heavy[index] }));
     // Last: the downs undo the schema that everything above reads.
     const downs = await checkDowns(db, reviewed, ups, {
       refuse: options.refuse,

@@ -165,7 +165,7 @@ function describePlans(name: string, makeProvider: () => ShadowProvider): void {
       const dir = repository({ 'db/migrations/1_events.up.sql': 'CREATE TABLE events (id bigint PRIMARY KEY, kind text NOT NULL);\n' }, { 'app/events.ts': code });
       const config = parseConfig('tables:\n  events: 300000\n', '.github/db-review.yml');
       const result = await reviewSource(gitSource(dir, ['.'], 'main'), config, { shadow: provider });
-      expect(result.review.findings.map((f) => [f.rule, f.severity, f.line, f.message.replace(/cost of [\d,.]+/, 'cost of N')])).toEqual([
+      expect(result.review.findings.map((f) => [f.rule, f.severity, f.line, f.message.replace(/cost of [\d,.]+/, 'cost of N').replace(/at [\d,.]+ on the shadow/, 'at N on the shadow')])).toEqual([
         [
           'query-reads-whole-table',
           'warning',
@@ -173,7 +173,77 @@ function describePlans(name: string, makeProvider: () => ShadowProvider): void {
           'This query aggregates all 300,000 rows of `events` (by the size hints) on every call, a sequential scan at an estimated cost of N: keep the figure up to date as rows change (a counter table, a materialized view), read an estimate (`pg_class.reltuples`), or narrow it with a filter an index serves.',
         ],
         ['query-reads-whole-table', 'warning', 3, 'This query reads all 300,000 rows of `events` (by the size hints) on every call, a sequential scan at an estimated cost of N: filter it by an indexed column, or page it with LIMIT and the last key seen.'],
-        ['query-reads-whole-table', 'warning', 5, 'This query reads all 300,000 rows of `events` (by the size hints) on every call, a sequential scan at an estimated cost of N: filter it by an indexed column, or page it with LIMIT and the last key seen.'],
+        [
+          'query-reads-whole-table',
+          'warning',
+          5,
+          'This query reads all 300,000 rows of `events` (by the size hints) on every call, a sequential scan at an estimated cost of N: an index in the order it wants (kind) reads only the rows it returns, at N on the shadow database: `CREATE INDEX CONCURRENTLY events_kind_idx ON events (kind);`',
+        ],
+      ]);
+    });
+
+    it('measures the index a join key lacks, and reports a sort that goes to disk', async () => {
+      const shop = [
+        'CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, status text NOT NULL, created_at timestamptz NOT NULL);',
+        'CREATE INDEX orders_customer_id_idx ON orders (customer_id);',
+        'CREATE TABLE line_items (id bigint PRIMARY KEY, order_id bigint NOT NULL REFERENCES orders (id), sku text NOT NULL, quantity int NOT NULL);',
+        '',
+      ].join('\n');
+      const code = [
+        "import { pool } from './db.ts';",
+        "export const itemsOf = (customer: number) => pool.query('SELECT li.sku, li.quantity FROM orders o JOIN line_items li ON li.order_id = o.id WHERE o.customer_id = $1 AND o.status = $2', [customer, 'open']);",
+        "export const since = (at: Date) => pool.query('SELECT id, status FROM orders WHERE created_at > $1 ORDER BY status', [at]);",
+        '',
+      ].join('\n');
+      const dir = repository({ 'db/migrations/1_shop.up.sql': shop }, { 'app/shop.ts': code });
+      const config = parseConfig('tables:\n  orders: 5M\n  line_items: 20M\n', '.github/db-review.yml');
+      const result = await reviewSource(gitSource(dir, ['.'], 'main'), config, { shadow: provider });
+      const costs = (message: string) => message.replace(/cost is [\d,]+(\.\d+)?/, 'cost is C').replace(/at [\d,.]+ on the shadow/, 'at C on the shadow').replace(/about [\d,]+ MB/, 'about N MB');
+      expect(result.review.findings.map((f) => [f.rule, f.severity, f.line, costs(f.message)])).toEqual([
+        [
+          'query-join-without-index',
+          'error',
+          2,
+          "PostgreSQL joins `line_items` by reading all 20,000,000 of its rows (by the size hints) on every call, in a hash join: the query's estimated cost is C. An index on its join key (order_id) lets it look up only the matching rows, at C on the shadow database: `CREATE INDEX CONCURRENTLY line_items_order_id_idx ON line_items (order_id);`",
+        ],
+        [
+          'query-sort-spills',
+          'error',
+          3,
+          "PostgreSQL plans a sort of about 1,666,667 rows of `orders` (about N MB, more than the about 4 MB of work_mem here: the sort goes to disk) on every call: the query's estimated cost is C. No index in that order halves the cost on the shadow database: return fewer rows (LIMIT, and the last key seen for the next page), or sort fewer.",
+        ],
+      ]);
+      const join = result.trace?.queries.find((p) => p.query.line === 2)?.operation;
+      expect(join?.advice?.after).toBeLessThan((join?.plan['Total Cost'] ?? 0) / 2);
+    });
+
+    it('reports a filter on a function or cast of an indexed column, with the index on the expression when PostgreSQL takes one', async () => {
+      const users = [
+        'CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, created_at timestamptz NOT NULL);',
+        'CREATE INDEX users_email_idx ON users (email);',
+        'CREATE INDEX users_created_at_idx ON users (created_at);',
+        '',
+      ].join('\n');
+      const code = [
+        "import { pool } from './db.ts';",
+        "export const byEmail = (email: string) => pool.query('SELECT id FROM users WHERE lower(email) = $1', [email]);",
+        "export const joinedOn = (day: string) => pool.query('SELECT id FROM users WHERE created_at::date = $1', [day]);",
+        "export const exact = (email: string) => pool.query('SELECT id FROM users WHERE email = $1', [email]);",
+        '',
+      ].join('\n');
+      const dir = repository({ 'db/migrations/1_users.up.sql': users }, { 'app/users.ts': code });
+      const config = parseConfig('tables:\n  users: 3M\n', '.github/db-review.yml');
+      const result = await reviewSource(gitSource(dir, ['.'], 'main'), config, { shadow: provider });
+      const hidden = result.review.findings.filter((f) => f.rule === 'query-function-hides-index');
+      expect(hidden.map((f) => [f.line, f.message.replace(/from [\d,.]+ to [\d,.]+ on/, 'from C to C on')])).toEqual([
+        [
+          2,
+          'The filter `(lower(email) = $1)` compares `lower(email)`, not `email` itself, so the index `users_email_idx` on `email` cannot serve it and PostgreSQL reads `users` with a sequential scan. An index on the expression brings the query from C to C on the shadow database: `CREATE INDEX CONCURRENTLY users_lower_email_idx ON users (lower(email));`',
+        ],
+        [
+          3,
+          "The filter `((created_at)::date = $1)` compares `created_at::date`, not `created_at` itself, so the index `users_created_at_idx` on `created_at` cannot serve it and PostgreSQL reads `users` with a sequential scan. Compare the column itself (for a cast or a truncation, a range: `created_at >= $1 AND created_at < $2`), or index the expression if PostgreSQL takes it (its functions must be IMMUTABLE).",
+        ],
       ]);
     });
 

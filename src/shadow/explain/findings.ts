@@ -3,6 +3,7 @@ import type { PlanOutcome } from './plan.ts';
 import { fencedBlock } from '../../report/markdown-syntax.ts';
 import { compactPlan } from './compact-plan.ts';
 import { LARGE_TABLE_ROWS } from '../evidence.ts';
+import type { IndexAdvice, PlanNode } from './index-advice.ts';
 import type { QueryPlanning } from './plan-queries.ts';
 
 /** "could not determine data type of parameter": many clients send the types PostgreSQL could not infer here. */
@@ -15,21 +16,82 @@ const PARAMETER_TYPE_UNKNOWN = '42P18';
  * migrations.
  */
 export function queryPlanFindings(plannings: QueryPlanning[]): Finding[] {
-  return plannings.flatMap((planning) => [...planFailures(planning), ...largeScans(planning)]);
+  return plannings.flatMap((planning) => [...planFailures(planning), ...largeScans(planning), ...heavyOperations(planning), ...hiddenColumns(planning)]);
+}
+
+function heavyOperations({ query, operation }: QueryPlanning): Finding[] {
+  if (!operation) return [];
+  const at = { path: query.path, line: query.line, column: query.column, source: 'explain' as const };
+  const detail = planDetail(operation.plan, operation.advice);
+  const cost = `the query's estimated cost is ${costOf(operation.plan['Total Cost'])}`;
+  if (operation.kind === 'join') {
+    const advice = operation.advice;
+    if (!advice) return [];
+    return [
+      {
+        ...at,
+        rule: 'query-join-without-index',
+        severity: operation.table.rows >= LARGE_TABLE_ROWS ? 'error' : 'warning',
+        message:
+          `PostgreSQL joins \`${tableName(operation.table.name)}\` by reading all ${count(operation.table.rows)} of its rows (by the size hints) on every call, in a ${operation.join.toLowerCase()}: ${cost}. ` +
+          `An index on its join key (${advice.columns.join(', ')}) lets it look up only the matching rows, at ${costOf(advice.after)} on the shadow database: \`${advice.statement}\``,
+        detail,
+      },
+    ];
+  }
+  const what = operation.table ? ` of \`${tableName(operation.table.name)}\`` : '';
+  const found = `PostgreSQL plans a sort of about ${count(operation.rows)} rows${what} (${bytes(operation.bytes)}, more than the ${bytes(operation.workMem)} of work_mem here: the sort goes to disk) on every call: ${cost}.`;
+  const advice = operation.advice
+    ? ` An index on (${operation.advice.columns.join(', ')}) returns them in order, at ${costOf(operation.advice.after)} on the shadow database: \`${operation.advice.statement}\``
+    : ' No index in that order halves the cost on the shadow database: return fewer rows (LIMIT, and the last key seen for the next page), or sort fewer.';
+  return [{ ...at, rule: 'query-sort-spills', severity: operation.rows >= LARGE_TABLE_ROWS ? 'error' : 'warning', message: found + advice, detail }];
+}
+
+function hiddenColumns({ query, hidden }: QueryPlanning): Finding[] {
+  if (!hidden) return [];
+  const found =
+    `The filter \`${hidden.condition}\` compares \`${hidden.expression}\`, not \`${hidden.column}\` itself, so the index \`${hidden.index}\` on \`${hidden.column}\` cannot serve it ` +
+    `and PostgreSQL reads \`${tableName(hidden.table)}\` with a sequential scan.`;
+  const advice = hidden.advice
+    ? ` An index on the expression brings the query from ${costOf(hidden.advice.before)} to ${costOf(hidden.advice.after)} on the shadow database: \`${hidden.advice.statement}\``
+    : ` Compare the column itself (for a cast or a truncation, a range: \`${hidden.column} >= $1 AND ${hidden.column} < $2\`), or index the expression if PostgreSQL takes it (its functions must be IMMUTABLE).`;
+  return [
+    {
+      rule: 'query-function-hides-index',
+      severity: 'warning',
+      path: query.path,
+      line: query.line,
+      column: query.column,
+      message: found + advice,
+      detail: planDetail(hidden.plan, hidden.advice),
+      source: 'explain',
+    },
+  ];
+}
+
+const tableName = (name: string): string => name.replace(/^public\./, '');
+
+function bytes(n: number): string {
+  const mb = n / 1024 / 1024;
+  return mb >= 1024 ? `about ${(mb / 1024).toFixed(1)} GB` : `about ${Math.max(1, Math.round(mb)).toLocaleString('en-US')} MB`;
 }
 
 
 function largeScans({ query, scan }: QueryPlanning): Finding[] {
   if (!scan) return [];
-  const table = scan.table.name.replace(/^public\./, '');
+  const table = tableName(scan.table.name);
   const severity = scan.table.rows >= LARGE_TABLE_ROWS ? 'error' : 'warning';
   if (scan.whole) {
     const cost = `a sequential scan at an estimated cost of ${costOf(scan.plan['Total Cost'])}`;
     const aggregates = scan.plan['Node Type'] === 'Aggregate' && !('Group Key' in scan.plan);
     const message = aggregates
       ? `This query aggregates all ${count(scan.table.rows)} rows of \`${table}\` (by the size hints) on every call, ${cost}: keep the figure up to date as rows change (a counter table, a materialized view), read an estimate (\`pg_class.reltuples\`), or narrow it with a filter an index serves.`
-      : `This query reads all ${count(scan.table.rows)} rows of \`${table}\` (by the size hints) on every call, ${cost}: filter it by an indexed column, or page it with LIMIT and the last key seen.`;
-    return [{ rule: 'query-reads-whole-table', severity, path: query.path, line: query.line, column: query.column, message, detail: planDetail(scan), source: 'explain' }];
+      : `This query reads all ${count(scan.table.rows)} rows of \`${table}\` (by the size hints) on every call, ${cost}: ${
+          scan.advice
+            ? `an index in the order it wants (${scan.advice.columns.join(', ')}) reads only the rows it returns, at ${costOf(scan.advice.after)} on the shadow database: \`${scan.advice.statement}\``
+            : 'filter it by an indexed column, or page it with LIMIT and the last key seen.'
+        }`;
+    return [{ rule: 'query-reads-whole-table', severity, path: query.path, line: query.line, column: query.column, message, detail: planDetail(scan.plan, scan.advice), source: 'explain' }];
   }
   const found = `PostgreSQL plans a sequential scan of \`${table}\` (${count(scan.table.rows)} rows by the size hints) that keeps about ${count(scan.keeps)} of them: the query's estimated cost is ${costOf(scan.plan['Total Cost'])}.`;
   const advice = scan.advice
@@ -43,16 +105,16 @@ function largeScans({ query, scan }: QueryPlanning): Finding[] {
       line: query.line,
       column: query.column,
       message: found + advice,
-      detail: planDetail(scan),
+      detail: planDetail(scan.plan, scan.advice),
       source: 'explain',
     },
   ];
 }
 
 /** The plans as evidence: the query's, and with the measured index. */
-function planDetail(scan: NonNullable<QueryPlanning['scan']>): string {
-  const plans = ['Plan at the size hints:', '', fencedBlock(compactPlan(scan.plan))];
-  if (scan.advice) plans.push('', `With the index (\`${scan.advice.statement}\`):`, '', fencedBlock(compactPlan(scan.advice.plan)));
+function planDetail(plan: PlanNode, advice: IndexAdvice | undefined): string {
+  const plans = ['Plan at the size hints:', '', fencedBlock(compactPlan(plan))];
+  if (advice) plans.push('', `With the index (\`${advice.statement}\`):`, '', fencedBlock(compactPlan(advice.plan)));
   return plans.join('\n');
 }
 

@@ -14,7 +14,11 @@ export interface PlanNode {
   Schema?: string;
   Alias?: string;
   Filter?: string;
+  'Hash Cond'?: string;
+  'Merge Cond'?: string;
+  'Sort Key'?: string[];
   'Plan Rows': number;
+  'Plan Width'?: number;
   'Total Cost': number;
   Plans?: PlanNode[];
 }
@@ -22,6 +26,8 @@ export interface PlanNode {
 /** A sequential scan of a large table: to keep a small part of it, or with no filter at all. */
 export interface LargeScan {
   table: SizedTable;
+  /** The scan's node in the plan. */
+  node: PlanNode;
   /** The rows the planner expects the scan to keep. */
   keeps: number;
   /** No filter: the query reads the whole table, and an index on its filter cannot help. */
@@ -40,7 +46,7 @@ export interface IndexAdvice {
 }
 
 /** Tables of at least this many rows are big enough that reading one whole is worth a finding. */
-const SCANNED_TABLE_ROWS = 100_000;
+export const SCANNED_TABLE_ROWS = 100_000;
 /** A scan that keeps less than this share of its table filters selectively: an index could find those rows. */
 const SELECTIVE_SHARE = 0.1;
 
@@ -52,10 +58,10 @@ const SELECTIVE_SHARE = 0.1;
 export function largeScan(plan: PlanNode, sized: SizedTable[]): LargeScan | undefined {
   if (plan['Node Type'] === 'ModifyTable') return undefined;
   if (plan['Node Type'] === 'Seq Scan') {
-    const table = sized.find((t) => t.name === `${plan.Schema ?? 'public'}.${plan['Relation Name']}` || t.name.endsWith(`.${plan['Relation Name']}`));
+    const table = tableOf(plan, sized);
     if (!table || table.rows < SCANNED_TABLE_ROWS) return undefined;
-    if (!plan.Filter) return { table, keeps: plan['Plan Rows'], whole: true };
-    return plan['Plan Rows'] < table.rows * SELECTIVE_SHARE ? { table, keeps: plan['Plan Rows'], whole: false } : undefined;
+    if (!plan.Filter) return { table, node: plan, keeps: plan['Plan Rows'], whole: true };
+    return plan['Plan Rows'] < table.rows * SELECTIVE_SHARE ? { table, node: plan, keeps: plan['Plan Rows'], whole: false } : undefined;
   }
   const children = plan['Node Type'] === 'Limit' ? (plan.Plans ?? []).filter((child) => child['Node Type'] !== 'Seq Scan') : (plan.Plans ?? []);
   for (const child of children) {
@@ -65,22 +71,46 @@ export function largeScan(plan: PlanNode, sized: SizedTable[]): LargeScan | unde
   return undefined;
 }
 
+/** A column of an index to measure, in the order it is wanted. */
+export interface IndexKey {
+  column: string;
+  /** An expression of the column to index instead of the column itself (`lower(email)`), as SQL. */
+  expression?: string;
+  descending?: boolean;
+}
+
+/** The sized table a scan node reads. */
+export function tableOf(scan: PlanNode, sized: SizedTable[]): SizedTable | undefined {
+  return sized.find((t) => t.name === `${scan.Schema ?? 'public'}.${scan['Relation Name']}` || t.name.endsWith(`.${scan['Relation Name']}`));
+}
+
 /**
  * Builds the index the query's filter on the scanned table asks for (its equality columns, then
  * one range column) on the shadow, plans the query again, and reports both costs; undefined when
- * the filter names no usable column or the index does not at least halve the cost. Runs inside
- * the caller's transaction and leaves no trace in it.
+ * the filter names no usable column or the index does not at least halve the cost.
  */
-export async function adviseIndex(db: ShadowDatabase, query: ExtractedQuery, scan: LargeScan, before: number, options: PlanOptions): Promise<IndexAdvice | undefined> {
-  const columns = await existingColumns(db, scan.table.oid, filteredColumns(query.sql));
-  if (columns.length === 0) return undefined;
-  const relation = scan.table.name.split('.').map(quoteIdentifier).join('.');
-  const indexed = columns.map(quoteIdentifier).join(', ');
+export function adviseIndex(db: ShadowDatabase, query: ExtractedQuery, scan: LargeScan, before: number, options: PlanOptions): Promise<IndexAdvice | undefined> {
+  const { equal, ranged } = filteredColumns(query.sql);
+  const keys = [...new Set([...equal, ...ranged.slice(0, 1)])].map((column) => ({ column }));
+  return measureIndex(db, query, scan.table, keys, before, options);
+}
+
+/**
+ * Builds an index on `keys` of the table on the shadow, plans the query again, and reports both
+ * costs; undefined when none of the keys is a column of the table or the index does not at least
+ * halve the cost. Runs inside the caller's transaction and leaves no trace in it.
+ */
+export async function measureIndex(db: ShadowDatabase, query: ExtractedQuery, table: SizedTable, keys: IndexKey[], before: number, options: PlanOptions): Promise<IndexAdvice | undefined> {
+  const present = new Set(await existingColumns(db, table.oid, keys.map((key) => key.column)));
+  const usable = keys.filter((key) => present.has(key.column));
+  if (usable.length === 0) return undefined;
+  const relation = table.name.split('.').map(quoteIdentifier).join('.');
+  const keyOf = (key: IndexKey, quote: (name: string) => string): string => `${key.expression ? indexExpression(key.expression) : quote(key.column)}${key.descending ? ' DESC' : ''}`;
   await db.query('SAVEPOINT db_review_advice');
   let plan: PlanNode | undefined;
   try {
-    await db.query(`CREATE INDEX ON ${relation} (${indexed})`);
-    await writeSize(db, scan.table.oid, scan.table.rows);
+    await db.query(`CREATE INDEX ON ${relation} (${usable.map((key) => keyOf(key, quoteIdentifier)).join(', ')})`);
+    await writeSize(db, table.oid, table.rows);
     const replanned = await planQuery(db, query, { ...options, nested: true });
     if (replanned.kind === 'planned') plan = replanned.plan as unknown as PlanNode;
   } finally {
@@ -88,17 +118,24 @@ export async function adviseIndex(db: ShadowDatabase, query: ExtractedQuery, sca
   }
   const after = plan?.['Total Cost'];
   if (!plan || after === undefined || after > before / 2) return undefined;
-  const [schema, table] = scan.table.name.split('.') as [string, string];
-  const name = readableIdentifier(`${table}_${columns.join('_')}_idx`.slice(0, 63));
-  const target = `${schema === 'public' ? '' : `${readableIdentifier(schema)}.`}${readableIdentifier(table)}`;
-  return { columns, before, after, plan, statement: `CREATE INDEX CONCURRENTLY ${name} ON ${target} (${columns.map(readableIdentifier).join(', ')});` };
+  const [schema, name] = table.name.split('.') as [string, string];
+  const named = usable.map((key) => (key.expression ?? key.column).replace(/\W+/g, '_').replace(/^_|_$/g, ''));
+  const indexName = readableIdentifier(`${name}_${named.join('_')}_idx`.slice(0, 63));
+  const target = `${schema === 'public' ? '' : `${readableIdentifier(schema)}.`}${readableIdentifier(name)}`;
+  const columns = usable.map((key) => keyOf(key, readableIdentifier));
+  return { columns, before, after, plan, statement: `CREATE INDEX CONCURRENTLY ${indexName} ON ${target} (${columns.join(', ')});` };
+}
+
+/** An index takes a function call as it is, any other expression in parentheses. */
+function indexExpression(expression: string): string {
+  return /^[\w".]+\(.*\)$/s.test(expression) ? expression : `(${expression})`;
 }
 
 /**
- * The columns the query's WHERE compares with a value (a parameter, a constant): those it
- * tests for equality (`=`, `IN`) first, then the first one it bounds (`<`, `>`, `BETWEEN`).
+ * The columns the query's WHERE compares with a value (a parameter, a constant): those it tests
+ * for equality (`=`, `IN`), and those it bounds (`<`, `>`, `BETWEEN`).
  */
-function filteredColumns(sql: string): string[] {
+export function filteredColumns(sql: string): { equal: string[]; ranged: string[] } {
   const root = Object.values((parseSql(sql).stmts?.[0]?.stmt ?? {}) as Record<string, { whereClause?: Node }>)[0];
   const equal: string[] = [];
   const ranged: string[] = [];
@@ -111,10 +148,10 @@ function filteredColumns(sql: string): string[] {
     if (expr.kind === 'AEXPR_IN' || (expr.kind === 'AEXPR_OP' && operator === '=')) equal.push(column);
     else if (expr.kind === 'AEXPR_BETWEEN' || (expr.kind === 'AEXPR_OP' && ['<', '>', '<=', '>='].includes(operator ?? ''))) ranged.push(column);
   }
-  return [...new Set([...equal, ...ranged.slice(0, 1)])];
+  return { equal, ranged };
 }
 
-function conjuncts(node: Node | undefined): Node[] {
+export function conjuncts(node: Node | undefined): Node[] {
   const and = unwrap<BoolExpr>(node, 'BoolExpr');
   if (and?.boolop === 'AND_EXPR') return listOf(and.args).flatMap((arg) => conjuncts(arg));
   return node ? [node] : [];
