@@ -1,20 +1,12 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { temporaryTree } from '../helpers/files.ts';
 import { SERVER_URL, serverReachable } from '../helpers/postgres.ts';
 import { runCli } from './helpers.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'db-review-shadow-'));
-  for (const [file, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), text);
-  }
-  return dir;
-}
+const project = (files: Record<string, string>): string => temporaryTree(files, 'db-review-shadow-');
 
 interface JsonFinding {
   rule: string;

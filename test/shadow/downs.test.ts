@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,17 +9,11 @@ import { createEmbeddedProvider } from '../../src/shadow/embedded/index.ts';
 import { DEFAULT_LIMITS, type ShadowProvider } from '../../src/shadow/provider.ts';
 import { createServerProvider } from '../../src/shadow/server/index.ts';
 import { directorySource } from '../../src/source/directory.ts';
+import { temporaryTree } from '../helpers/files.ts';
 import { SERVER_URL, serverReachable } from '../helpers/postgres.ts';
 
 /** A repository on disk holding `files` (path → text). */
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'db-review-downs-'));
-  for (const [file, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), text);
-  }
-  return dir;
-}
+const project = (files: Record<string, string>): string => temporaryTree(files, 'db-review-downs-');
 
 /** The findings about downs: what the rollback check reported. */
 function downFindings(result: PipelineResult): Finding[] {

@@ -1,7 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, parseConfig } from '../../src/config/index.ts';
@@ -10,20 +7,14 @@ import { createEmbeddedProvider } from '../../src/shadow/embedded/index.ts';
 import { createServerProvider } from '../../src/shadow/server/index.ts';
 import { readProductionStats, type ProductionStats } from '../../src/shadow/explain/production-stats.ts';
 import { directorySource } from '../../src/source/directory.ts';
+import { temporaryTree } from '../helpers/files.ts';
 import { SERVER_URL, serverReachable } from '../helpers/postgres.ts';
 
 const ORDERS = 'CREATE TABLE orders (id bigint PRIMARY KEY, status text NOT NULL, note text);\n';
 const QUERY = "import { pool } from './db.ts';\nexport const withStatus = (status: string) => pool.query('SELECT id FROM orders WHERE status = $1', [status]);\n";
 
 /** An app whose migration makes `orders` and whose code filters it by status. */
-function app(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'db-review-stats-'));
-  for (const [file, text] of Object.entries({ 'db/migrations/1_orders.up.sql': ORDERS, 'app/orders.ts': QUERY })) {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), text);
-  }
-  return dir;
-}
+const app = (): string => temporaryTree({ 'db/migrations/1_orders.up.sql': ORDERS, 'app/orders.ts': QUERY }, 'db-review-stats-');
 
 // The statistics come from a database of the server, as they would from production.
 if (await serverReachable()) describe('production statistics (STATS_DATABASE_URL)', () => {
