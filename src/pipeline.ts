@@ -2,7 +2,8 @@ import { allRules } from '../rules/index.ts';
 import { tableRows, type Config } from './config/index.ts';
 import type { Finding } from './findings.ts';
 import { lintSteps, type ParsedMigration } from './lint/engine.ts';
-import { withoutSuppressedShadowFindings } from './lint/suppressions.ts';
+import { ENGINE_FINDINGS } from './lint/engine-findings.ts';
+import { unknownSuppressions, withoutSuppressedShadowFindings } from './lint/suppressions.ts';
 import { breaksQueries } from './queries/breaking.ts';
 import { collectQueries, type CollectedQuery } from './queries/collect.ts';
 import { planShape } from './shadow/explain/compact-plan.ts';
@@ -10,6 +11,7 @@ import type { ProductionStats } from './shadow/explain/production-stats.ts';
 import type { AssumedSize } from './shadow/explain/table-sizes.ts';
 import type { PlanNode } from './shadow/explain/index-advice.ts';
 import { lintQueries } from './queries/lint.ts';
+import { withoutSuppressedQueryFindings } from './queries/suppressions.ts';
 import { queryRules } from '../rules/queries/index.ts';
 import { queryPlanFindings } from './shadow/explain/findings.ts';
 import { discoverMigrations } from './migrations/discover.ts';
@@ -54,6 +56,7 @@ export async function reviewSource(source: ChangeSource, config: Config, options
   });
   const pgVersion = config.postgres.version;
   const rules = allRules.filter((rule) => config.rules[rule.id] !== 'off');
+  const ruleIds = new Set([...allRules, ...queryRules, ...ENGINE_FINDINGS].map((rule) => rule.id));
   const isReviewed = (m: Migration): boolean => !changed || changed.paths.has(m.path);
   const sizeOf = (table: string): AssumedSize | undefined => {
     const qualified = table.includes('.') ? table : `public.${table}`;
@@ -67,7 +70,7 @@ export async function reviewSource(source: ChangeSource, config: Config, options
   const rowsOf = (table: string): number | undefined => sizeOf(table)?.rows;
   // In slices: in the app, other pull requests' webhooks are answered on this thread meanwhile.
   const parsed = await runInSlices(parseSteps(discovery.migrations, isReviewed));
-  const { queries, notes: queryNotes } = await collectQueries(files, {
+  const { queries, notes: queryNotes, suppressions: querySuppressions } = await collectQueries(files, {
     migrationPaths: migrationFiles(discovery.migrations),
     changed,
     globs: config.queries.paths,
@@ -78,7 +81,7 @@ export async function reviewSource(source: ChangeSource, config: Config, options
     ...(await runInSlices(
       lintSteps(parsed, {
         rules,
-        knownRuleIds: [...allRules, ...queryRules].map((rule) => rule.id),
+        knownRuleIds: [...ruleIds],
         pgVersion,
         newObjects: changed ? 'change' : 'migration',
         tableRows: rowsOf,
@@ -104,7 +107,7 @@ export async function reviewSource(source: ChangeSource, config: Config, options
       })
     : undefined;
   const definitionRules = new Set(allRules.filter((rule) => rule.scope === 'definition').map((rule) => rule.id));
-  const findings = trace
+  const unsuppressed = trace
     ? [
         ...withoutSuppressedShadowFindings(
           applyEvidence(ruleFindings, trace, { targetVersion: pgVersion, aboutExecution: (rule) => !definitionRules.has(rule), tableRows: rowsOf }),
@@ -113,6 +116,10 @@ export async function reviewSource(source: ChangeSource, config: Config, options
         ...queryPlanFindings(trace.queries),
       ]
     : ruleFindings;
+  const findings = [
+    ...withoutSuppressedQueryFindings(unsuppressed, queries, querySuppressions),
+    ...querySuppressions.flatMap(({ path, suppressions }) => unknownSuppressions(path, suppressions, ruleIds)),
+  ];
   const reviewed = parsed
     .filter((p) => p.reviewed)
     .map((p) => ({

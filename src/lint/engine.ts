@@ -10,7 +10,7 @@ import { ENGINE_FINDINGS } from './engine-findings.ts';
 import type { Rule, RuleContext, RuleReport } from './rule.ts';
 import { pgConstraintName } from './constraint-names.ts';
 import { SchemaModel } from './schema.ts';
-import { readSuppressions, suppressedRules, type Suppression } from './suppressions.ts';
+import { readSuppressions, suppressedRules, unknownSuppressions, type Suppression } from './suppressions.ts';
 import { runAtOnce, type Steps } from '../time-slices.ts';
 import { TransactionTracker } from './transaction.ts';
 import { effectiveTransactionMode } from './transaction-mode.ts';
@@ -57,7 +57,7 @@ export function* lintSteps(migrations: ParsedMigration[], options: LintOptions):
     const migrationFindings = yield* lintMigration(parsed, schema, finalSchema, reviewedIds, options);
     if (!parsed.reviewed) continue;
     const suppressions = readSuppressions(parsed.comments);
-    findings.push(...parseErrors(parsed), ...unknownSuppressions(parsed, suppressions, knownIds), ...migrationFindings);
+    findings.push(...parseErrors(parsed), ...unknownSuppressions(parsed.migration.path, suppressions, knownIds), ...migrationFindings);
   }
   return findings;
 }
@@ -186,17 +186,5 @@ function parseErrors(parsed: ParsedMigration): Finding[] {
   }));
 }
 
-function unknownSuppressions(parsed: ParsedMigration, suppressions: Suppression[], known: Set<string>): Finding[] {
-  return suppressions.flatMap((s) =>
-    s.rules.filter((rule) => !known.has(rule)).map((rule): Finding => ({
-      rule: 'unknown-suppression',
-      severity: 'warning',
-      path: parsed.migration.path,
-      line: s.line,
-      message: `\`${rule}\` is not a db-review rule, so this suppression silences nothing; check the rule id.`,
-      source: 'rule',
-    })),
-  );
-}
 
 export type { LockRequest };

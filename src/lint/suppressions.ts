@@ -61,3 +61,21 @@ function suppressedAt(migration: ParsedMigration, line: number): Set<string> {
   if (statement) return suppressedRules(statement, suppressions);
   return new Set(suppressions.filter((s) => s.scope === 'file').flatMap((s) => s.rules));
 }
+
+/** A suppression naming a rule that does not exist silences nothing, and hides the intent. */
+export function unknownSuppressions(path: string, suppressions: Suppression[], known: ReadonlySet<string>): Finding[] {
+  return suppressions.flatMap((s) =>
+    s.rules
+      .filter((rule) => !known.has(rule))
+      .map(
+        (rule): Finding => ({
+          rule: 'unknown-suppression',
+          severity: 'warning',
+          path,
+          line: s.line,
+          message: `\`${rule}\` is not a db-review rule, so this suppression silences nothing; check the rule id.`,
+          source: 'rule',
+        }),
+      ),
+  );
+}

@@ -3,6 +3,7 @@ import type { RepoFile } from '../migrations/discover.ts';
 import type { ChangedFiles } from '../source/source.ts';
 import { runInSlices, type Steps } from '../time-slices.ts';
 import { extractQueries, isQueryFile, loadParsersFor } from './index.ts';
+import { readQuerySuppressions, type QuerySuppressions } from './suppressions.ts';
 import type { ExtractedQuery } from './types.ts';
 
 /** A query, and whether the change wrote it (else it is in a changed file, on lines the change left alone). */
@@ -27,6 +28,8 @@ export interface CollectOptions {
 export interface CollectedQueries {
   queries: CollectedQuery[];
   notes: string[];
+  /** The `db-review:ignore` comments of the files read. */
+  suppressions: QuerySuppressions[];
 }
 
 /** Past this many files outside the change, the rest are not read: each may cost a request to GitHub. */
@@ -51,14 +54,17 @@ export async function collectQueries(files: RepoFile[], options: CollectOptions)
   await loadParsersFor(candidates.map((file) => file.path));
   const texts = await Promise.all(candidates.map(async (file) => ({ path: file.path, text: await file.read(), inChange: inChange(file) })));
   const extracted = await runInSlices(extractAll(texts, options.changed));
-  return { queries: extracted.queries, notes: [...notes, ...extracted.notes] };
+  return { ...extracted, notes: [...notes, ...extracted.notes] };
 }
 
 function* extractAll(files: { path: string; text: string; inChange: boolean }[], changed: ChangedFiles | undefined): Steps<CollectedQueries> {
   const queries: CollectedQuery[] = [];
   const notes: string[] = [];
+  const suppressions: QuerySuppressions[] = [];
   for (const { path, text, inChange } of files) {
     const lines = changed?.addedLines?.get(path);
+    const suppressed = readQuerySuppressions(path, text);
+    if (suppressed) suppressions.push(suppressed);
     try {
       for (const query of extractQueries(path, text)) {
         queries.push({ ...query, changed: inChange && (lines === undefined || touchesLines(query, lines)) });
@@ -69,7 +75,7 @@ function* extractAll(files: { path: string; text: string; inChange: boolean }[],
     }
     yield;
   }
-  return { queries, notes };
+  return { queries, notes, suppressions };
 }
 
 function touchesLines(query: ExtractedQuery, lines: ReadonlySet<number>): boolean {
