@@ -20,6 +20,7 @@ import type { GitHubClient, PullRequestRef } from './github/types.ts';
 import { rulesMeta, toolVersion } from './report/meta.ts';
 import { formatText } from './report/text.ts';
 import type { ReportOptions } from './report/types.ts';
+import { readProductionStatsOrNote } from './shadow/explain/production-stats.ts';
 import { createShadowProvider, defaultCacheDir } from './shadow/index.ts';
 import { DEFAULT_LIMITS, type ShadowProvider } from './shadow/provider.ts';
 
@@ -70,9 +71,11 @@ async function reviewInWorkflow(env: NodeJS.ProcessEnv, log: (line: string) => v
 
   const target = await checkRunOrReason(client, pr, event);
   const shadow = shadowFor(inputs, config, env);
+  const warn = (message: string): void => log(workflowCommand('warning', { title: 'db-review' }, message));
+  const productionStats = shadow && inputs.statsUrl ? await readProductionStatsOrNote(inputs.statsUrl, 'stats-database-url', warn) : undefined;
   let reviewed: PullRequestReview;
   try {
-    reviewed = await reviewPullRequest(client, pr, config, { shadow, changedFiles: pull.changed_files });
+    reviewed = await reviewPullRequest(client, pr, config, { shadow, changedFiles: pull.changed_files, productionStats });
   } catch (error) {
     if (target.checkRunId !== undefined) await endCheckRun(client, pr, target.checkRunId, crashEnding('reviewing the migrations', error, RETRY));
     throw error;
@@ -89,7 +92,7 @@ async function reviewInWorkflow(env: NodeJS.ProcessEnv, log: (line: string) => v
     problems = [target.readOnly];
   } else {
     ({ problems } = await publishReview(client, pr, target.checkRunId, result, { botLogin: await tokenLogin(client), report, patches }));
-    for (const problem of problems) log(workflowCommand('warning', { title: 'db-review' }, problem));
+    for (const problem of problems) warn(problem);
   }
   if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, checkRunSummary(result, report, problems));
   return result.review.conclusion === 'failure' ? ACTION_EXIT.failed : ACTION_EXIT.ok;

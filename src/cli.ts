@@ -4,7 +4,7 @@ import { loadCheckedConfig } from './checked-config.ts';
 import { ConfigError, FAIL_ON_VALUES, type Config } from './config/index.ts';
 import { reviewSource, type PipelineOptions, type PipelineResult } from './pipeline.ts';
 import { createShadowProvider, defaultCacheDir } from './shadow/index.ts';
-import { readProductionStats, type ProductionStats } from './shadow/explain/production-stats.ts';
+import { readProductionStatsOrNote } from './shadow/explain/production-stats.ts';
 import { DEFAULT_LIMITS } from './shadow/provider.ts';
 import { formatReview, REPORT_FORMATS, shouldColor, type ReportFormat, type ReportOptions } from './report/index.ts';
 import { rulesMeta, toolVersion } from './report/meta.ts';
@@ -41,15 +41,6 @@ refused a request of --pr or --post.`;
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
-/** Production's statistics, or a note that the review goes on without them. */
-async function statsOrNote(url: string, stderr: CliIO['stderr']): Promise<ProductionStats | undefined> {
-  try {
-    return await readProductionStats(url);
-  } catch (error) {
-    stderr.write(`note: STATS_DATABASE_URL could not be read (${error instanceof Error ? error.message : String(error)}); the queries are planned at the size hints only\n`);
-    return undefined;
-  }
-}
 
 export interface CliIO {
   cwd: string;
@@ -103,7 +94,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
           extensions: config.shadow.extensions,
           cacheDir: defaultCacheDir(io.env),
         });
-    const productionStats = shadow && io.env.STATS_DATABASE_URL ? await statsOrNote(io.env.STATS_DATABASE_URL, io.stderr) : undefined;
+    const productionStats = shadow && io.env.STATS_DATABASE_URL ? await readProductionStatsOrNote(io.env.STATS_DATABASE_URL, 'STATS_DATABASE_URL', (message) => io.stderr.write(`note: ${message}\n`)) : undefined;
     const progress = progressLine(io.stderr);
     try {
       return await reviewOn({ shadow, onProgress: progress.update, productionStats });

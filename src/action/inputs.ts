@@ -8,6 +8,8 @@ export interface ActionInputs {
   failOn?: FailOn;
   shadow: 'embedded' | 'off';
   shadowUrl?: string;
+  /** Production's (or a replica's) database, whose statistics the queries are planned with. */
+  statsUrl?: string;
 }
 
 /** An input that cannot be used; the message names it. */
@@ -31,5 +33,6 @@ export function readActionInputs(env: NodeJS.ProcessEnv): ActionInputs {
     failOn: failOn as FailOn | undefined,
     shadow: shadow as ActionInputs['shadow'],
     shadowUrl: input('shadow-url'),
+    statsUrl: input('stats-database-url'),
   };
 }

@@ -5,7 +5,7 @@ import { DEFAULT_CONFIG, parseConfig } from '../../src/config/index.ts';
 import { reviewSource } from '../../src/pipeline.ts';
 import { createEmbeddedProvider } from '../../src/shadow/embedded/index.ts';
 import { createServerProvider } from '../../src/shadow/server/index.ts';
-import { readProductionStats, type ProductionStats } from '../../src/shadow/explain/production-stats.ts';
+import { readProductionStats, readProductionStatsOrNote, type ProductionStats } from '../../src/shadow/explain/production-stats.ts';
 import { directorySource } from '../../src/source/directory.ts';
 import { temporaryTree } from '../helpers/files.ts';
 import { SERVER_URL, serverReachable } from '../helpers/postgres.ts';
@@ -15,6 +15,12 @@ const QUERY = "import { pool } from './db.ts';\nexport const withStatus = (statu
 
 /** An app whose migration makes `orders` and whose code filters it by status. */
 const app = (): string => temporaryTree({ 'db/migrations/1_orders.up.sql': ORDERS, 'app/orders.ts': QUERY }, 'db-review-stats-');
+
+it('goes on without production statistics it cannot read, and says why in terms of the setting the user gave', async () => {
+  const notes: string[] = [];
+  expect(await readProductionStatsOrNote('postgres://reader@127.0.0.1:1/production', 'stats-database-url', (note) => notes.push(note))).toBeUndefined();
+  expect(notes).toEqual(['stats-database-url could not be read (connect ECONNREFUSED 127.0.0.1:1); the queries are planned at the size hints only']);
+});
 
 // The statistics come from a database of the server, as they would from production.
 if (await serverReachable()) describe('production statistics (STATS_DATABASE_URL)', () => {

@@ -47,3 +47,13 @@ export async function readProductionStats(url: string): Promise<ProductionStats>
     await client.end();
   }
 }
+
+/** Production's statistics, or undefined after `note` was told why the review goes on without them. */
+export async function readProductionStatsOrNote(url: string, setting: string, note: (message: string) => void): Promise<ProductionStats | undefined> {
+  try {
+    return await readProductionStats(url);
+  } catch (error) {
+    note(`${setting} could not be read (${error instanceof Error ? error.message : String(error)}); the queries are planned at the size hints only`);
+    return undefined;
+  }
+}
