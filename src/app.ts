@@ -7,6 +7,7 @@ import { ReviewQueue } from './github/review-queue.ts';
 import { PullRequestReviews } from './github/reviews.ts';
 import { readAppSettings } from './github/settings.ts';
 import { ShadowProviders } from './github/shadow-providers.ts';
+import { advisorFromEnvironment } from './llm/index.ts';
 import { plural } from './report/common.ts';
 import { rulesMeta, toolVersion } from './report/meta.ts';
 import { DEFAULT_LIMITS } from './shadow/provider.ts';
@@ -37,6 +38,7 @@ export function createDbReviewApp(options: DbReviewAppOptions = {}): DbReviewApp
     if (loaded) throw new Error('this db-review app is already loaded; create one per Probot instance');
     const settings = readAppSettings(options.env ?? process.env);
     const shadows = new ShadowProviders({ url: settings.shadowUrl, limits: DEFAULT_LIMITS, cacheDir: settings.cacheDir });
+    const advisor = advisorFromEnvironment(options.env ?? process.env, (message, fields) => app.log.info(fields, message));
     const queue = new ReviewQueue(settings.concurrency, (error) => app.log.error({ err: error }, 'db-review could not complete a check run'));
     loaded = { queue, shadows };
     const reviews = new PullRequestReviews(queue, {
@@ -44,9 +46,10 @@ export function createDbReviewApp(options: DbReviewAppOptions = {}): DbReviewApp
       files: new FileCache(),
       report: { color: false, toolVersion: toolVersion(), rulesMeta: rulesMeta() },
       botLogin: botLogin(app),
+      ...(advisor ? { advisor } : {}),
     });
     registerHandlers(app, reviews, new Deliveries());
-    app.log.info(`db-review reviews ${plural(settings.concurrency, 'pull request')} at a time, on ${settings.shadowUrl ? 'a PostgreSQL server' : 'the embedded PostgreSQL'}`);
+    app.log.info(`db-review reviews ${plural(settings.concurrency, 'pull request')} at a time, on ${settings.shadowUrl ? 'a PostgreSQL server' : 'the embedded PostgreSQL'}, ${advisor ? 'with' : 'without'} Claude's explanations`);
   };
 
   return Object.assign(appFn, {

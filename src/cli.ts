@@ -4,6 +4,7 @@ import { loadCheckedConfig } from './checked-config.ts';
 import { ConfigError, FAIL_ON_VALUES, type Config } from './config/index.ts';
 import { reviewSource, type PipelineOptions, type PipelineResult } from './pipeline.ts';
 import { createShadowProvider, defaultCacheDir } from './shadow/index.ts';
+import { advisorFromEnvironment } from './llm/index.ts';
 import { readProductionStatsOrNote } from './shadow/explain/production-stats.ts';
 import { DEFAULT_LIMITS } from './shadow/provider.ts';
 import { formatReview, REPORT_FORMATS, shouldColor, type ReportFormat, type ReportOptions } from './report/index.ts';
@@ -29,6 +30,8 @@ Options:
   --shadow-url <url>     replay the migrations on throwaway databases of this PostgreSQL server
                          (default: $SHADOW_DATABASE_URL; without either, an embedded PostgreSQL)
   --no-shadow            rules only: do not replay the migrations on a shadow database
+  --explain              with $ANTHROPIC_API_KEY set: add Claude's explanations and verified rewrites
+                         even when the config's llm.mode is on-demand
   --pr <pull request>    review a pull request on GitHub, with the token in $GITHUB_TOKEN (the API at
                          $GITHUB_API_URL, default api.github.com); its config is the default branch's
                          .github/db-review.yml unless --config names a local file
@@ -97,7 +100,8 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     const productionStats = shadow && io.env.STATS_DATABASE_URL ? await readProductionStatsOrNote(io.env.STATS_DATABASE_URL, 'STATS_DATABASE_URL', (message) => io.stderr.write(`note: ${message}\n`)) : undefined;
     const progress = progressLine(io.stderr);
     try {
-      return await reviewOn({ shadow, onProgress: progress.update, productionStats });
+      const advisor = advisorFromEnvironment(io.env);
+      return await reviewOn({ shadow, onProgress: progress.update, productionStats, ...(advisor ? { advisor, explain: values.explain ?? false } : {}) });
     } finally {
       progress.done();
       await shadow?.dispose();
@@ -163,6 +167,7 @@ function parseCommandLine(argv: string[]) {
         'fail-on': { type: 'string' },
         'shadow-url': { type: 'string' },
         'no-shadow': { type: 'boolean' },
+        explain: { type: 'boolean' },
         pr: { type: 'string' },
         post: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },

@@ -32,5 +32,13 @@ export interface Finding {
   detail?: string;
   fix?: Fix;
   evidence?: Evidence;
+  /** Claude's explanation, and its rewrite once the shadow database verified it: advice, never part of the verdict. */
+  advice?: FindingAdvice;
   source: 'rule' | 'shadow' | 'explain' | 'llm';
+}
+
+export interface FindingAdvice {
+  explanation: string;
+  /** A replacement of the finding's statement that parsed, applied and locked no worse on the shadow database. */
+  rewrite?: Fix & { laterSteps?: string };
 }

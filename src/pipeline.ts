@@ -27,6 +27,8 @@ import type { ChangedFiles, ChangeSource } from './source/source.ts';
 import { loadParser } from './sql/libpg.ts';
 import { parseSection } from './sql/parse.ts';
 import { runInSlices, type Steps } from './time-slices.ts';
+import type { Advisor } from './llm/index.ts';
+import type { Statement } from './sql/statement.ts';
 
 export interface PipelineOptions {
   /** Replays the reviewed migrations on this shadow database; without one, rules only. */
@@ -35,6 +37,12 @@ export interface PipelineOptions {
   onProgress?: (message: string) => void;
   /** Row counts and column statistics of production (STATS_DATABASE_URL), for tables without a size hint. */
   productionStats?: ProductionStats;
+  /** Claude's explanations and verified rewrites; absent without an API key. */
+  advisor?: Advisor;
+  /** Claude's part was asked for (`/db-review explain`, `--explain`): given even when `llm.mode` is `on-demand`. */
+  explain?: boolean;
+  /** Whose daily token budget Claude's part spends (the repository). */
+  budgetScope?: string;
 }
 
 export interface PipelineResult {
@@ -96,11 +104,12 @@ export async function reviewSource(source: ChangeSource, config: Config, options
     ),
   ];
   const readable = parsed.filter((p) => !isBinary(p.migration.up.sql));
+  const shadowRefusal = (statement: Statement): string | undefined => refuseStatement(statement, { extensions: config.shadow.extensions })?.reason;
   const trace = options.shadow && (readable.some((p) => p.reviewed) || queries.length > 0)
     ? await runShadow(readable, {
         provider: options.shadow,
         limits: options.limits ?? DEFAULT_LIMITS,
-        refuse: (statement) => refuseStatement(statement, { extensions: config.shadow.extensions })?.reason,
+        refuse: shadowRefusal,
         onProgress: options.onProgress,
         queries,
         tableSize: sizeOf,
@@ -129,7 +138,7 @@ export async function reviewSource(source: ChangeSource, config: Config, options
       statements: p.statements.filter((s) => !s.embeddedIn).length,
     }));
   const notes = [...discovery.warnings, ...deletedMigrations(changed), ...standInNotes(trace), ...queryNotes, ...tableSizeNotes(trace)];
-  const review = buildReview(
+  const built = buildReview(
     findings,
     {
       migrations: reviewed,
@@ -141,7 +150,27 @@ export async function reviewSource(source: ChangeSource, config: Config, options
     },
     config,
   );
+  const review = options.advisor && wantsAdvice(config.llm.mode, options.explain)
+    ? await options.advisor.advise({
+        review: built,
+        migrations: readable,
+        llm: config.llm,
+        scope: options.budgetScope ?? 'local',
+        verification: trace && options.shadow && {
+          migrations: readable,
+          trace,
+          postgresVersion: pgVersion,
+          newObjects: changed ? 'change' : 'migration',
+          refuse: shadowRefusal,
+          traceOnFreshShadow: (migrations) => runShadow(migrations, { provider: options.shadow!, limits: options.limits ?? DEFAULT_LIMITS, refuse: shadowRefusal }),
+        },
+      })
+    : built;
   return { review, framework: discovery.framework, notes, trace };
+}
+
+function wantsAdvice(mode: Config['llm']['mode'], asked = false): boolean {
+  return mode === 'auto' || (mode === 'on-demand' && asked);
 }
 
 function* parseSteps(migrations: Migration[], isReviewed: (m: Migration) => boolean): Steps<ParsedMigration[]> {

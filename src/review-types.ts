@@ -63,4 +63,21 @@ export interface Review {
   shadow?: ShadowSummary;
   /** The net effect of the reviewed migrations on the schema, as the shadow database saw it; absent without one. */
   schemaChanges?: SchemaChanges;
+  /** Claude's part of the review; absent when it was not asked for (no API key, `llm.mode`). */
+  advice?: ReviewAdvice;
+}
+
+/** What Claude added to a review, as advice: the verdict never depends on it. */
+export interface ReviewAdvice {
+  model: string;
+  /** Why Claude's part is missing from this review, in one line; absent when it is there. */
+  missing?: string;
+  /** The review of the data model change; empty when Claude had nothing to say. */
+  dataModel: string;
+  /** Findings Claude explained. */
+  explained: number;
+  /** Rewrites the shadow database verified (shown as suggestions), and those it did not (dropped). */
+  rewrites: { verified: number; dropped: number };
+  /** Tokens the call used; `cached` when an earlier identical request answered it for nothing. */
+  tokens: { input: number; output: number; cached: boolean };
 }

@@ -84,7 +84,22 @@ export interface Config {
     /** Allowlist for `CREATE EXTENSION` on the shadow database. */
     extensions: string[];
   };
+  /** Explanations and rewrites from Claude; used only when the app's environment has ANTHROPIC_API_KEY. */
+  llm: {
+    /** `auto`: every review; `on-demand`: only on `/db-review explain` (or `--explain`); `off`: never. */
+    mode: LlmMode;
+    model: string;
+    /** Most tokens one review may use, its input and its answer together. */
+    review_tokens: number;
+    /** Most tokens this repository's reviews may use in one day (UTC). */
+    daily_tokens: number;
+  };
 }
+
+export type LlmMode = 'auto' | 'on-demand' | 'off';
+export const LLM_MODES = ['auto', 'on-demand', 'off'] as const satisfies readonly LlmMode[];
+/** A current Claude model that reads SQL and plans well at a moderate price. */
+export const DEFAULT_LLM_MODEL = 'claude-sonnet-5-5';
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks. Every schema carries its own message, phrased "expected ..., got <value>",
@@ -166,6 +181,11 @@ const tableName = z
     error: (issue) => `invalid table name ${describeValue(issue.input)}: expected "table" or "schema.table"`,
   });
 
+function tokenCount(fallback: number) {
+  const what = expected('a whole number of tokens of at least 1000');
+  return z.int(what).min(1000, what).default(fallback);
+}
+
 const extensionName = z
   .string(expected('an extension name such as "pg_trgm"'))
   .regex(/^[A-Za-z0-9_-]+$/, expected('an extension name such as "pg_trgm"'));
@@ -203,6 +223,12 @@ export const SECTION_SHAPES = {
       )
       .prefault([...DEFAULT_SHADOW_EXTENSIONS]),
   },
+  llm: {
+    mode: oneOf(LLM_MODES, ' (write off to turn it off)').default('auto'),
+    model: z.string(expected('a model name such as "claude-sonnet-5-5"')).regex(/^[A-Za-z0-9._:-]+$/, expected('a model name such as "claude-sonnet-5-5"')).default(DEFAULT_LLM_MODEL),
+    review_tokens: tokenCount(60_000),
+    daily_tokens: tokenCount(2_000_000),
+  },
 };
 
 const TOP_SHAPE = {
@@ -213,6 +239,7 @@ const TOP_SHAPE = {
   fail_on: oneOf(FAIL_ON_VALUES, ' (write never to never fail the check)').default('error'),
   tables: map(tableName, rowCount),
   shadow: section(SECTION_SHAPES.shadow),
+  llm: section(SECTION_SHAPES.llm),
 };
 
 export const configSchema = z.strictObject(TOP_SHAPE, {
@@ -226,6 +253,7 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   queries: Object.keys(SECTION_SHAPES.queries),
   postgres: Object.keys(SECTION_SHAPES.postgres),
   shadow: Object.keys(SECTION_SHAPES.shadow),
+  llm: Object.keys(SECTION_SHAPES.llm),
 };
 
 // The schema's output and the hand-written Config must agree exactly.

@@ -1,5 +1,5 @@
 /** What a `/db-review` comment asks for; undefined when the comment is not a command. */
-export type Command = { kind: 'review' } | { kind: 'help' } | { kind: 'unknown'; argument: string };
+export type Command = { kind: 'review' } | { kind: 'explain' } | { kind: 'help' } | { kind: 'unknown'; argument: string };
 
 const COMMAND = '/db-review';
 const COMMAND_LINE = /^\/db-review(?:\s+(.*))?$/;
@@ -12,6 +12,7 @@ export function parseCommand(body: string): Command | undefined {
   const argument = match[1]?.trim() ?? '';
   if (argument === '') return { kind: 'review' };
   if (argument === 'help') return { kind: 'help' };
+  if (argument === 'explain') return { kind: 'explain' };
   return { kind: 'unknown', argument };
 }
 
@@ -29,6 +30,7 @@ const COMMANDS_TABLE = [
   '| command | what it does |',
   '|---|---|',
   `| \`${COMMAND}\` | reviews the pull request's database changes again, at its current head commit |`,
+  `| \`${COMMAND} explain\` | reviews it again with Claude's explanations and verified rewrites, when the app has an Anthropic API key and \`llm.mode\` is not \`off\` |`,
   `| \`${COMMAND} help\` | shows this list |`,
 ].join('\n');
 

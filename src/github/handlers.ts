@@ -48,12 +48,12 @@ export function registerHandlers(app: Probot, reviews: PullRequestReviews, deliv
       // Other people's commands get no answer: answering anyone would let anyone make the app post comments.
       if (!command || !mayRunCommands(comment.author_association, context.isBot)) return;
       const repository = repositoryOf(context.payload.repository);
-      if (command.kind === 'review') {
+      if (command.kind === 'review' || command.kind === 'explain') {
         // The reaction only acknowledges the command: the review runs without it.
         await context.octokit.rest.reactions
           .createForIssueComment({ ...repository, comment_id: comment.id, content: 'eyes' })
           .catch((error: unknown) => context.log.warn({ err: error }, 'db-review could not react to the command'));
-        handledBy(await reviews.rerun(context, repository, issue.number));
+        handledBy(await reviews.rerun(context, repository, issue.number, { explain: command.kind === 'explain' }));
         return;
       }
       const body = command.kind === 'help' ? HELP_REPLY : unknownCommandReply(command.argument);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Finding } from '../findings.ts';
+import { findingAdviceParts, suggestedFix } from '../report/advice.ts';
 import { endLineOf, plural, ruleMeta } from '../report/common.ts';
 import { codeSpan, fencedBlock } from '../report/markdown-syntax.ts';
 import type { ReportOptions } from '../report/types.ts';
@@ -93,7 +94,8 @@ export function planReview(findings: readonly Finding[], diff: PullRequestDiff, 
   const offDiff: Finding[] = [];
   for (const finding of findings) {
     const lines = diff.get(finding.path);
-    const suggestion = finding.fix && lines && spanOnOneHunk(lines, finding.fix.startLine, finding.fix.endLine) ? finding.fix : undefined;
+    const fix = suggestedFix(finding);
+    const suggestion = fix && lines && spanOnOneHunk(lines, fix.startLine, fix.endLine) ? fix : undefined;
     const anchor = suggestion
       ? { start: suggestion.startLine, end: suggestion.endLine }
       : lines && anchorOf(lines, finding.line, endLineOf(finding));
@@ -151,6 +153,7 @@ function commentBody(finding: Finding, options: ReportOptions, marker: string, a
     );
   }
   if (finding.detail?.trim()) parts.push(finding.detail.trim());
+  parts.push(...findingAdviceParts(finding, asSuggestion));
   const docs = ruleMeta(options.rulesMeta, finding.rule)?.helpUri;
   const suppress = `suppress with ${codeSpan(`-- db-review:ignore ${finding.rule} <reason>`)}`;
   parts.push(docs ? `[Rule docs](${docs}) · ${suppress}` : suppress);

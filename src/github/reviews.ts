@@ -26,14 +26,14 @@ export class PullRequestReviews {
    * waiting for either. GitHub wants an installation's writes a second apart (Probot's Octokit
    * queues them so), so waiting for the check run could keep the webhook's answer for seconds.
    */
-  start(context: EventContext, repository: RepositoryName, pull: PullRequestFields): StartedReview {
+  start(context: EventContext, repository: RepositoryName, pull: PullRequestFields, asked: { explain?: boolean } = {}): StartedReview {
     const pr = pullRequestRef(repository, pull);
     const key = `${pr.owner}/${pr.repo}#${pr.number}`;
     const log = context.log.child({ pullRequest: key, headSha: pr.headSha });
     const checkRun = startCheckRun(context.octokit, pr);
     // Its failure is reported by the job that waits for it; this only keeps it from going unhandled meanwhile.
     checkRun.catch(() => undefined);
-    const request = { client: context.octokit, pr, changedFiles: pull.changed_files, loadConfig: () => loadRepoConfig(context), log };
+    const request = { client: context.octokit, pr, changedFiles: pull.changed_files, loadConfig: () => loadRepoConfig(context), log, ...asked };
     this.queue.add({
       key: key.toLowerCase(),
       run: async (ticket) => runReview({ ...request, checkRunId: await checkRun }, ticket, this.services),
@@ -43,8 +43,8 @@ export class PullRequestReviews {
     return { checkRun };
   }
 
-  /** Reviews the pull request again, at its current head. */
-  async rerun(context: EventContext, repository: RepositoryName, number: number): Promise<StartedReview> {
-    return this.start(context, repository, await fetchPullRequest(context.octokit, repository, number));
+  /** Reviews the pull request again, at its current head; `explain`: with Claude's part even when `llm.mode` is on-demand. */
+  async rerun(context: EventContext, repository: RepositoryName, number: number, asked: { explain?: boolean } = {}): Promise<StartedReview> {
+    return this.start(context, repository, await fetchPullRequest(context.octokit, repository, number), asked);
   }
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'probot';
+import type { Advisor } from '../llm/index.ts';
 import { ConfigError, type Config } from '../config/index.ts';
 import type { ReportOptions } from '../report/types.ts';
 import { crashEnding, invalidConfigEnding } from './check-run-endings.ts';
@@ -20,6 +21,8 @@ export interface ReviewRequest {
   /** The repository's config, from its default branch. */
   loadConfig(): Promise<Config>;
   log: Logger;
+  /** Claude's part was asked for with `/db-review explain`. */
+  explain?: boolean;
 }
 
 export interface ReviewServices {
@@ -29,6 +32,8 @@ export interface ReviewServices {
   /** How findings are written: the rules' summaries and links, db-review's version. */
   report: ReportOptions;
   botLogin(): Promise<string>;
+  /** Claude's explanations and verified rewrites; absent without ANTHROPIC_API_KEY. */
+  advisor?: Advisor;
 }
 
 /**
@@ -46,6 +51,7 @@ export async function runReview(request: ReviewRequest, ticket: ReviewTicket, se
       shadow: services.shadows.for(config.shadow.extensions),
       changedFiles: request.changedFiles,
       cache: services.files,
+      ...(services.advisor ? { advisor: services.advisor, explain: request.explain ?? false, budgetScope: `${pr.owner}/${pr.repo}`.toLowerCase() } : {}),
     });
     if (!ticket.claimPublish()) return;
     stage = 'publishing the review';

@@ -1,5 +1,6 @@
 import type { Finding } from '../findings.ts';
 import type { PipelineResult } from '../pipeline.ts';
+import { adviceSection } from '../report/advice.ts';
 import { plural } from '../report/common.ts';
 import { findingLines, formatMarkdown } from '../report/markdown.ts';
 import { schemaChangesSection } from '../report/schema-summary.ts';
@@ -23,7 +24,7 @@ const CUT_NOTE = `_The rest is cut to fit GitHub's limit of ${COMMENT_BODY_LIMIT
 export function stickySummaryBody(result: PipelineResult, options: ReportOptions): string {
   const { review } = result;
   // Tables only: the details and fixes are in the inline comments and the check run.
-  const findings = review.findings.map(({ detail: _detail, fix: _fix, ...finding }): Finding => finding);
+  const findings = review.findings.map(({ detail: _detail, fix: _fix, advice: _advice, ...finding }): Finding => finding);
   const notices = findings.filter((f) => f.severity === 'notice');
   const prominent = formatMarkdown({ ...review, findings: findings.filter((f) => f.severity !== 'notice'), schemaChanges: undefined }, options).trimEnd();
   const locks = result.trace ? [lockTimeline(result.trace, review.migrations).join('\n')] : [];
@@ -35,12 +36,13 @@ export function stickySummaryBody(result: PipelineResult, options: ReportOptions
     ? [['<details>', `<summary>ℹ️ ${plural(notices.length, 'notice')}</summary>`, ...findingLines(notices, options), '', '</details>'].join('\n')]
     : [];
   const notes = result.notes.length ? [notesSection(result.notes).join('\n')] : [];
+  const advice = review.advice ? [adviceSection(review).join('\n')] : [];
   const noticesItem = notices.length ? [{ what: plural(notices.length, 'notice'), many: notices.length > 1 }] : [];
 
   const variants = [
-    { sections: [prominent, ...locks, ...schema, ...folded, ...notes], leftOut: [] },
-    { sections: [prominent, ...locks, ...schema, ...notes], leftOut: noticesItem },
-    { sections: [prominent, ...locks, ...undrawn, ...notes], leftOut: [...noticesItem, ...(hasDiagram ? [{ what: 'the schema diagram', many: false }] : [])] },
+    { sections: [prominent, ...locks, ...schema, ...advice, ...folded, ...notes], leftOut: [] },
+    { sections: [prominent, ...locks, ...schema, ...advice, ...notes], leftOut: noticesItem },
+    { sections: [prominent, ...locks, ...undrawn, ...advice, ...notes], leftOut: [...noticesItem, ...(hasDiagram ? [{ what: 'the schema diagram', many: false }] : [])] },
   ];
   const bodyOf = ({ sections, leftOut }: { sections: string[]; leftOut: LeftOut[] }, fit: boolean): string => {
     const tail = `${leftOut.length ? `\n\n${leftOutNote(leftOut)}` : ''}\n\n${shadowFooter(review)}\n`;

@@ -1,5 +1,5 @@
-import type { Evidence, Finding, Severity } from '../findings.ts';
-import type { AssumedTableSize, Conclusion, Review, ReviewedMigration, ReviewedQuery, ShadowSummary } from '../review-types.ts';
+import type { Evidence, Finding, FindingAdvice, Severity } from '../findings.ts';
+import type { AssumedTableSize, Conclusion, Review, ReviewAdvice, ReviewedMigration, ReviewedQuery, ShadowSummary } from '../review-types.ts';
 import type { SchemaChanges } from '../shadow/schema-changes.ts';
 import { columnOf, endLineOf, ruleMeta, sortFindings } from './common.ts';
 import type { ReportOptions } from './types.ts';
@@ -21,6 +21,8 @@ export interface JsonReport {
   shadow: ShadowSummary | null;
   /** The net effect of the reviewed migrations on the schema; `null` without a shadow database. */
   schemaChanges: SchemaChanges | null;
+  /** Claude's part of the review, `null` when it was not asked for. */
+  advice: ReviewAdvice | null;
   findings: JsonFinding[];
 }
 
@@ -40,6 +42,8 @@ export interface JsonFinding {
   source: Finding['source'];
   /** What the shadow database observed for the statement, `null` when nothing. */
   evidence: Evidence | null;
+  /** Claude's explanation and verified rewrite, `null` when none. */
+  advice: FindingAdvice | null;
   /** From the rule registry, `null` when unknown. */
   helpUri: string | null;
 }
@@ -65,6 +69,7 @@ export function toJsonReport(review: Review, options: ReportOptions): JsonReport
     assumedSizes: review.assumedSizes ?? [],
     shadow: review.shadow ?? null,
     schemaChanges: review.schemaChanges ?? null,
+    advice: review.advice ?? null,
     findings: sortFindings(review.findings).map((f) => ({
       rule: f.rule,
       severity: f.severity,
@@ -79,6 +84,7 @@ export function toJsonReport(review: Review, options: ReportOptions): JsonReport
         : null,
       source: f.source,
       evidence: f.evidence ?? null,
+      advice: f.advice ?? null,
       helpUri: ruleMeta(options.rulesMeta, f.rule)?.helpUri ?? null,
     })),
   };

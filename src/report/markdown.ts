@@ -13,6 +13,7 @@ import { codeSpan, escapeHtml, escapeTableCell, fencedBlock } from './markdown-s
 import { querySection } from './query-summary.ts';
 import { schemaChangesSection } from './schema-summary.ts';
 import type { ReportOptions } from './types.ts';
+import { adviceSection, findingAdviceParts } from './advice.ts';
 
 const SEVERITY_ICON = { error: '🛑', warning: '⚠️', notice: 'ℹ️' } as const;
 
@@ -33,6 +34,7 @@ export function formatMarkdown(review: Review, options: ReportOptions): string {
   if (findings.length > 0) out.push(...findingLines(findings, options));
   if (review.queries.length > 0) out.push('', ...querySection(review.queries, findings, review.assumedSizes));
   if (review.schemaChanges) out.push('', ...schemaChangesSection(review.schemaChanges));
+  if (review.advice) out.push('', ...adviceSection(review));
   return out.join('\n') + '\n';
 }
 
@@ -50,7 +52,7 @@ export function findingLines(findings: Finding[], options: ReportOptions): strin
   }
 
   for (const f of findings) {
-    if (f.detail === undefined && f.fix === undefined) continue;
+    if (f.detail === undefined && f.fix === undefined && f.advice === undefined) continue;
     out.push('', '<details>');
     out.push(
       `<summary>${SEVERITY_ICON[f.severity]} <code>${escapeHtml(f.rule)}</code> at ` +
@@ -68,6 +70,7 @@ export function findingLines(findings: Finding[], options: ReportOptions): strin
       out.push('', `Suggested replacement for ${lines} of ${codeSpan(f.path)}:`);
       out.push('', fencedBlock(f.fix.replacement, 'sql'));
     }
+    for (const part of findingAdviceParts(f, false)) out.push('', part);
     out.push('', '</details>');
   }
   return out;

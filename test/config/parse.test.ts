@@ -48,6 +48,7 @@ const DEFAULTS: Config = {
       'vector',
     ],
   },
+  llm: { mode: 'auto', model: 'claude-sonnet-5-5', review_tokens: 60_000, daily_tokens: 2_000_000 },
 };
 
 describe('defaults', () => {
@@ -108,6 +109,7 @@ describe('a full valid file', () => {
       fail_on: 'warning',
       tables: { orders: 50_000_000, users: 12_000, 'billing.invoices': 1_500_000_000, events: 50_000_000 },
       shadow: { extensions: ['citext', 'postgis'] },
+      llm: { mode: 'on-demand', model: 'claude-opus-5-5', review_tokens: 30_000, daily_tokens: 500_000 },
     } satisfies Config);
   });
 
@@ -195,6 +197,11 @@ describe('wrong values', () => {
     ['tables: 5\n', 'tables: expected a mapping, got 5'],
     ['postgres: 16\n', 'postgres: expected a mapping of settings, got 16'],
     ['migrations: [db]\n', 'migrations: expected a mapping of settings, got a list'],
+    ['llm:\n  mode: true\n', 'llm.mode: expected one of auto, on-demand, off, got true (write off to turn it off)'],
+    ['llm:\n  mode: ondemand\n', 'llm.mode: expected one of auto, on-demand, off, got "ondemand" (did you mean "on-demand"?)'],
+    ['llm:\n  review_tokens: 500\n', 'llm.review_tokens: expected a whole number of tokens of at least 1000, got 500'],
+    ['llm:\n  daily_tokens: 1.5\n', 'llm.daily_tokens: expected a whole number of tokens of at least 1000, got 1.5'],
+    ['llm:\n  model: "claude sonnet"\n', 'llm.model: expected a model name such as "claude-sonnet-5-5", got "claude sonnet"'],
   ])('%j', (text, problem) => {
     expect(messageOf(text)).toBe(`${FILE}: ${problem}`);
   });
@@ -273,7 +280,7 @@ describe('unknown keys', () => {
     ['fial_on: error\n', 'unknown key "fial_on" (did you mean "fail_on"?)'],
     ['fail-on: error\n', 'unknown key "fail-on" (did you mean "fail_on"?)'],
     ['rule:\n  x: off\n', 'unknown key "rule" (did you mean "rules"?)'],
-    ['colour: blue\n', 'unknown key "colour" (valid keys: migrations, queries, postgres, rules, fail_on, tables, shadow)'],
+    ['colour: blue\n', 'unknown key "colour" (valid keys: migrations, queries, postgres, rules, fail_on, tables, shadow, llm)'],
     ['postgres:\n  verison: 15\n', 'postgres: unknown key "verison" (did you mean "version"?)'],
     ['migrations:\n  path: [db]\n', 'migrations: unknown key "path" (did you mean "paths"?)'],
     ['migrations:\n  dialect: pg\n', 'migrations: unknown key "dialect" (valid keys: paths, framework)'],

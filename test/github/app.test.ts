@@ -419,12 +419,18 @@ describe('/db-review', () => {
 
   const COMMENT_ID = issueCommentEvent('/db-review', { association: 'OWNER' }).comment.id;
 
-  it.each(['OWNER', 'MEMBER', 'COLLABORATOR'])('from a %s: acknowledged with a reaction, and the pull request is reviewed again at its head', async (association) => {
+  it.each([
+    ['OWNER', '/db-review'],
+    ['MEMBER', '/db-review'],
+    ['COLLABORATOR', '/db-review'],
+    // Without an Anthropic API key in the app's environment, explain reviews as /db-review does.
+    ['MEMBER', '/db-review explain'],
+  ])('from a %s, %s: acknowledged with a reaction, and the pull request is reviewed again at its head', async (association, command) => {
     github.post(`${REPO_PATH}/issues/comments/${COMMENT_ID}/reactions`).reply(201, { id: 1, content: 'eyes' });
     github.get(`${REPO_PATH}/pulls/${PR_NUMBER}`).reply(200, PULL_REQUEST);
     expectWholeReview(41);
 
-    await deliver('issue_comment', issueCommentEvent('/db-review', { association }));
+    await deliver('issue_comment', issueCommentEvent(command, { association }));
     await settled();
 
     expect(sent.slice(0, 3)).toEqual([
@@ -440,6 +446,7 @@ describe('/db-review', () => {
     await deliver('issue_comment', issueCommentEvent('/db-review help', { association: 'MEMBER' }));
     expect(await settled()).toEqual([{ method: 'POST', path: `${REPO_PATH}/issues/${PR_NUMBER}/comments`, body: { body: HELP_REPLY } }]);
     expect(HELP_REPLY).toContain('`/db-review help`');
+    expect(HELP_REPLY).toContain("| `/db-review explain` | reviews it again with Claude's explanations and verified rewrites");
   });
 
   it('refuses another argument, listing the commands', async () => {

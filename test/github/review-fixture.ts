@@ -9,7 +9,7 @@ import nock from 'nock';
 import { rulesMeta } from '../../src/report/meta.ts';
 import { DEFAULT_CONFIG } from '../../src/config/index.ts';
 import type { Finding, Severity } from '../../src/findings.ts';
-import { reviewSource, type PipelineResult } from '../../src/pipeline.ts';
+import { reviewSource, type PipelineOptions, type PipelineResult } from '../../src/pipeline.ts';
 import type { ReportOptions } from '../../src/report/types.ts';
 import type { ShadowProvider } from '../../src/shadow/provider.ts';
 import { directorySource } from '../../src/source/directory.ts';
@@ -44,13 +44,13 @@ export function addedPatch(text: string): string {
 export const PATCHES = new Map([[CHANGE, addedPatch(CHANGE_SQL)]]);
 
 /** The repository's migrations reviewed as the CLI reviews a directory, on `shadow` when given. */
-export async function reviewFixture(shadow?: ShadowProvider): Promise<PipelineResult> {
+export async function reviewFixture(shadow?: ShadowProvider, options: PipelineOptions = {}): Promise<PipelineResult> {
   const dir = mkdtempSync(path.join(tmpdir(), 'db-review-github-'));
   for (const [file, text] of Object.entries(FILES)) {
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     writeFileSync(path.join(dir, file), text);
   }
-  return reviewSource(directorySource(dir, ['db']), DEFAULT_CONFIG, shadow ? { shadow } : {});
+  return reviewSource(directorySource(dir, ['db']), DEFAULT_CONFIG, shadow ? { ...options, shadow } : options);
 }
 
 /** A pipeline result holding `findings`, for the volume tests. */

@@ -20,6 +20,7 @@ describe('formatJson', () => {
       'assumedSizes',
       'shadow',
       'schemaChanges',
+      'advice',
       'findings',
     ]);
     expect(parsed).toStrictEqual({
@@ -36,6 +37,7 @@ describe('formatJson', () => {
       assumedSizes: [],
       shadow: null,
       schemaChanges: null,
+      advice: null,
       findings: [
         {
           rule: 'llm-review',
@@ -49,6 +51,7 @@ describe('formatJson', () => {
           fix: null,
           source: 'llm',
           evidence: null,
+          advice: null,
           helpUri: null,
         },
         {
@@ -63,6 +66,7 @@ describe('formatJson', () => {
           fix: null,
           source: 'rule',
           evidence: null,
+          advice: null,
           helpUri: null,
         },
         {
@@ -77,6 +81,7 @@ describe('formatJson', () => {
           fix: null,
           source: 'rule',
           evidence: null,
+          advice: null,
           helpUri: null,
         },
         {
@@ -91,6 +96,7 @@ describe('formatJson', () => {
           fix: null,
           source: 'rule',
           evidence: null,
+          advice: null,
           helpUri: 'https://github.com/db-review/db-review/blob/main/docs/rules/column-type-rewrite.md',
         },
         {
@@ -105,6 +111,7 @@ describe('formatJson', () => {
           fix: { startLine: 3, endLine: 3, replacement: FIX_SQL },
           source: 'rule',
           evidence: null,
+          advice: null,
           helpUri: 'https://github.com/db-review/db-review/blob/main/docs/rules/require-concurrent-index.md',
         },
       ],
@@ -126,6 +133,7 @@ describe('formatJson', () => {
         'fix',
         'source',
         'evidence',
+        'advice',
         'helpUri',
       ]);
     }
@@ -159,6 +167,7 @@ describe('formatJson', () => {
         '  "assumedSizes": [],\n' +
         '  "shadow": null,\n' +
         '  "schemaChanges": null,\n' +
+        '  "advice": null,\n' +
         '  "findings": []\n' +
         '}\n',
     );
