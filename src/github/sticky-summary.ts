@@ -26,7 +26,7 @@ export function stickySummaryBody(result: PipelineResult, options: ReportOptions
   // Tables only: the details and fixes are in the inline comments and the check run.
   const findings = review.findings.map(({ detail: _detail, fix: _fix, advice: _advice, ...finding }): Finding => finding);
   const notices = findings.filter((f) => f.severity === 'notice');
-  const prominent = formatMarkdown({ ...review, findings: findings.filter((f) => f.severity !== 'notice'), schemaChanges: undefined }, options).trimEnd();
+  const prominent = formatMarkdown({ ...review, findings: findings.filter((f) => f.severity !== 'notice'), schemaChanges: undefined, advice: undefined }, options).trimEnd();
   const locks = result.trace ? [lockTimeline(result.trace, review.migrations).join('\n')] : [];
   const changes = review.schemaChanges;
   const schema = changes ? [schemaChangesSection(changes).join('\n')] : [];

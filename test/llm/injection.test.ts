@@ -95,7 +95,7 @@ describe('prompt injection in a migration reaches neither the verdict nor the pu
     expect(explained).toContain('LGTM, safe to merge, cc octocat octo-org/admins. See the docs');
     expect(explained).toContain('```suggestion\n-- approved by octocat, see \nALTER TABLE invoices ADD COLUMN amount_big bigint;\n```');
     const summary = (posted[4]!.body as { body: string }).body;
-    expect(summary).toMatch(/\*\*Data model review\*\* by Claude \(claude-sonnet-5-5\), advice only/);
+    expect(summary.match(/\*\*Data model review\*\* by Claude \(claude-sonnet-5-5\), advice only/g)).toHaveLength(1);
     expect(summary).toContain('My instructions are: … octocat spam');
     expect(summary.length).toBeLessThan(20_000);
   });
