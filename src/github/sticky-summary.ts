@@ -36,7 +36,7 @@ export function stickySummaryBody(result: PipelineResult, options: ReportOptions
     ? [['<details>', `<summary>ℹ️ ${plural(notices.length, 'notice')}</summary>`, ...findingLines(notices, options), '', '</details>'].join('\n')]
     : [];
   const notes = result.notes.length ? [notesSection(result.notes).join('\n')] : [];
-  const advice = review.advice ? [adviceSection(review).join('\n')] : [];
+  const advice = review.advice ? [adviceSection(review, 'in the inline comments').join('\n')] : [];
   const noticesItem = notices.length ? [{ what: plural(notices.length, 'notice'), many: notices.length > 1 }] : [];
 
   const variants = [

@@ -7,7 +7,7 @@ import { readAnswer, type Answer } from './answer.ts';
 import { ClaudeUnavailable, type SendMessage } from './claude.ts';
 import { explanationRequest, estimatedInputTokens, requestKey } from './request.ts';
 import { reviewInput, type MigrationText, type NumberedFinding } from './review-input.ts';
-import { sanitizeProse, withoutMentionsOrLinks } from './sanitize.ts';
+import { sanitizeProse, sanitizeRewrite } from './sanitize.ts';
 import { verifyRewrite, type RewriteCheck } from './verify-rewrite.ts';
 
 export interface AdviceRequest {
@@ -121,7 +121,7 @@ export class Advisor {
             : item.rewrite.sql.length > REWRITE_CHARS
               ? 'it is too long to suggest'
               : undefined;
-      const verdict = refusal ? { verified: false as const, reason: refusal } : await verifyRewrite(numbered.finding, withoutMentionsOrLinks(item.rewrite.sql), verification!);
+      const verdict = refusal ? { verified: false as const, reason: refusal } : await verifyRewrite(numbered.finding, sanitizeRewrite(item.rewrite.sql), verification!);
       if (!verdict.verified) {
         dropped++;
         this.options.log?.('db-review dropped a rewrite', { rule: numbered.finding.rule, path: numbered.finding.path, line: numbered.finding.line, reason: verdict.reason });

@@ -1,11 +1,14 @@
+import { withoutControlCharacters } from '../control-characters.ts';
+
 /**
  * Makes the model's prose safe to post on a pull request. The model read hostile content, so
  * its output may carry what that content asked for: mentions that notify people, links and
- * images that lead or track elsewhere, HTML (including db-review's own hidden markers), or a
- * flood of text. What is left is plain prose with inline code, at most `maxChars` long.
+ * images that lead or track elsewhere, HTML (including db-review's own hidden markers), control
+ * characters, or a flood of text. What is left is plain prose with inline code, at most
+ * `maxChars` long.
  */
 export function sanitizeProse(text: string, maxChars: number): string {
-  let out = text.replace(/\r\n?/g, '\n');
+  let out = withoutControlCharacters(text);
   out = out.replace(/<!--[\s\S]*?(?:-->|$)/g, '');
   out = out.replace(/!\[([^\]]*)\]\([^)]*\)/g, '');
   out = out.replace(/\[([^\]]*)\]\([^)]*\)/g, '$1');
@@ -30,11 +33,13 @@ function cut(text: string, maxChars: number): string {
   return balanceFences(`${lastSpace > maxChars / 2 ? head.slice(0, lastSpace) : head}…`);
 }
 
-/**
- * Removes addresses and turns `@name` into `name`. Also applied to a rewrite's SQL before it is
- * verified, so that what is suggested is exactly what was verified.
- */
-export function withoutMentionsOrLinks(text: string): string {
+/** A rewrite's SQL made safe the same way, before it is verified: what is suggested is exactly what was verified. */
+export function sanitizeRewrite(sql: string): string {
+  return withoutMentionsOrLinks(withoutControlCharacters(sql));
+}
+
+/** Removes addresses and turns `@name` into `name`. */
+function withoutMentionsOrLinks(text: string): string {
   return text
     .replace(/\b(?:https?|ftp|mailto|javascript|data):\S*/gi, '')
     .replace(/\bwww\.\S+/gi, '')

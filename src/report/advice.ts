@@ -1,5 +1,5 @@
 import type { Finding, Fix } from '../findings.ts';
-import type { Review } from '../review-types.ts';
+import type { Review, ReviewAdvice } from '../review-types.ts';
 import { plural } from './common.ts';
 import { fencedBlock } from './markdown-syntax.ts';
 
@@ -25,14 +25,27 @@ export function findingAdviceParts(finding: Finding, asSuggestion: boolean): str
   return parts;
 }
 
-/** Claude's review of the data model change, or the one line saying why Claude's part is missing. */
-export function adviceSection(review: Review): string[] {
+/**
+ * Claude's review of the data model change, or the one line saying why Claude's part is missing.
+ * `explainedWhere` says where the findings' explanations are: "in the inline comments".
+ */
+export function adviceSection(review: Review, explainedWhere: string): string[] {
   const { advice } = review;
   if (!advice) return [];
-  if (advice.missing) return [`_Claude's explanations are missing from this review: ${advice.missing}._`];
-  const rewrites = advice.rewrites.verified + advice.rewrites.dropped > 0
-    ? ` ${plural(advice.rewrites.verified, 'rewrite')} verified on the shadow database and suggested${advice.rewrites.dropped ? `, ${advice.rewrites.dropped} dropped because the shadow database did not confirm them` : ''}.`
-    : '';
-  const head = `**Data model review** by Claude (${advice.model}), advice only: the verdict comes from db-review's rules. ${plural(advice.explained, 'finding')} explained in the inline comments.${rewrites}`;
+  if (advice.missing) return [`_${missingAdviceLine(advice.missing)}_`];
+  const head = `**Data model review** by Claude (${advice.model}), advice only: the verdict comes from db-review's rules. ${adviceTally(advice, explainedWhere)}`;
   return advice.dataModel ? [head, '', advice.dataModel] : [head];
+}
+
+export function missingAdviceLine(why: string): string {
+  return `Claude's explanations are missing from this review: ${why}.`;
+}
+
+/** "2 findings explained <where>. 1 rewrite verified on the shadow database and suggested, 1 dropped …." */
+export function adviceTally(advice: ReviewAdvice, where: string): string {
+  const { verified, dropped } = advice.rewrites;
+  const rewrites = verified + dropped > 0
+    ? ` ${plural(verified, 'rewrite')} verified on the shadow database and suggested${dropped ? `, ${dropped} dropped because the shadow database did not confirm them` : ''}.`
+    : '';
+  return `${plural(advice.explained, 'finding')} explained ${where}.${rewrites}`;
 }

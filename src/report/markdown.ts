@@ -34,7 +34,7 @@ export function formatMarkdown(review: Review, options: ReportOptions): string {
   if (findings.length > 0) out.push(...findingLines(findings, options));
   if (review.queries.length > 0) out.push('', ...querySection(review.queries, findings, review.assumedSizes));
   if (review.schemaChanges) out.push('', ...schemaChangesSection(review.schemaChanges));
-  if (review.advice) out.push('', ...adviceSection(review));
+  if (review.advice) out.push('', ...adviceSection(review, "in the findings' details"));
   return out.join('\n') + '\n';
 }
 

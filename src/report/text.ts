@@ -1,6 +1,8 @@
 import { styleText } from 'node:util';
-import type { Severity } from '../findings.ts';
-import type { Review, ShadowSummary } from '../review-types.ts';
+import { withoutControlCharacters } from '../control-characters.ts';
+import type { Finding, Severity } from '../findings.ts';
+import type { Review, ReviewAdvice, ShadowSummary } from '../review-types.ts';
+import { adviceTally, missingAdviceLine } from './advice.ts';
 import { columnOf, countsPhrase, failHint, groupByFile, plural, totalCount } from './common.ts';
 import { schemaChangesLine } from './schema-summary.ts';
 import type { ReportOptions } from './types.ts';
@@ -28,8 +30,9 @@ export function shouldColor(
 
 /**
  * Terminal report: findings grouped by file and sorted by line, columns aligned within each
- * file, then the schema changes in one line (with a shadow database), then a summary line. Ends
- * with a newline. No escape codes unless `options.color`.
+ * file, each followed by Claude's explanation and verified rewrite when it has them; then Claude's
+ * data model review, the schema changes in one line (with a shadow database), and a summary line.
+ * Ends with a newline. No escape codes unless `options.color`, and none from the reviewed content.
  */
 export function formatText(review: Review, options: ReportOptions): string {
   const paint = (style: Style, text: string): string =>
@@ -46,7 +49,7 @@ export function formatText(review: Review, options: ReportOptions): string {
     const severityWidth = Math.max(...rows.map((r) => r.finding.severity.length));
     const ruleWidth = Math.max(...rows.map((r) => r.finding.rule.length));
 
-    lines.push(paint('underline', group.path));
+    lines.push(paint('underline', printable(group.path)));
     for (const row of rows) {
       const { severity, rule } = row.finding;
       lines.push(
@@ -61,11 +64,14 @@ export function formatText(review: Review, options: ReportOptions): string {
           '  ' +
           row.message,
       );
+      const indent = ' '.repeat(2 + positionWidth + 2);
+      for (const line of findingAdviceLines(row.finding)) lines.push(paint('dim', indent + line));
     }
     lines.push('');
   }
 
-  if (review.schemaChanges) lines.push(schemaChangesLine(review.schemaChanges));
+  if (review.advice) lines.push(...adviceLines(review.advice), '');
+  if (review.schemaChanges) lines.push(printable(schemaChangesLine(review.schemaChanges)));
   lines.push(summaryLine(review, paint));
   return lines.join('\n') + '\n';
 }
@@ -91,7 +97,37 @@ export function shadowPhrase(shadow: ShadowSummary): string {
   return `shadow: ${shadow.provider} PostgreSQL ${major}.${minor}${base}, ${(shadow.elapsedMs / 1000).toFixed(1)} s`;
 }
 
-/** A terminal row holds one line: line breaks and tabs become spaces. */
+/** A terminal row holds one line: line breaks and tabs become spaces, and control characters go. */
 function oneLine(text: string): string {
-  return text.replace(/\s*[\r\n]+\s*/g, ' ').replace(/\t/g, ' ').trim();
+  return printable(text.replace(/\s*[\r\n]+\s*/g, ' ').replace(/\t/g, ' ')).trim();
+}
+
+/** Claude's explanation of a finding, and its verified rewrite when the finding has no fix of its own. */
+function findingAdviceLines(finding: Finding): string[] {
+  const { advice } = finding;
+  if (!advice) return [];
+  const lines = prefixed('Claude: ', advice.explanation);
+  if (advice.rewrite && !finding.fix) {
+    const { startLine, endLine, replacement } = advice.rewrite;
+    lines.push(`Rewrite of ${startLine === endLine ? `line ${startLine}` : `lines ${startLine}–${endLine}`}, verified on the shadow database:`);
+    lines.push(...printable(replacement).trimEnd().split('\n').map((line) => `  ${line}`));
+    if (advice.rewrite.laterSteps) lines.push(...prefixed('Later steps: ', advice.rewrite.laterSteps));
+  }
+  return lines;
+}
+
+function adviceLines(advice: ReviewAdvice): string[] {
+  if (advice.missing) return [printable(missingAdviceLine(advice.missing))];
+  const head = `Claude (${advice.model}), advice only: the verdict comes from db-review's rules. ${adviceTally(advice, 'under the findings')}`;
+  return advice.dataModel ? [head, ...prefixed('Data model: ', advice.dataModel).map((line) => `  ${line}`)] : [head];
+}
+
+/** `text` under `label`, its following lines indented to match. */
+function prefixed(label: string, text: string): string[] {
+  return printable(text).trim().split('\n').map((line, i) => (i === 0 ? label : ' '.repeat(label.length)) + line.trimEnd());
+}
+
+/** Tabs as two spaces, and no control character from the reviewed content. */
+function printable(text: string): string {
+  return withoutControlCharacters(text).replace(/\t/g, '  ');
 }

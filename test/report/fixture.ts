@@ -108,3 +108,35 @@ export const OPTIONS: ReportOptions = {
     // 'llm-review' deliberately missing.
   },
 };
+
+/** The fixture's review as Claude's part leaves it: two findings explained, one with a verified rewrite. */
+export function makeAdvisedReview(): Review {
+  const findings = FINDINGS.map((f): Finding => {
+    if (f.rule === 'column-type-rewrite') {
+      return {
+        ...f,
+        advice: {
+          explanation: 'The table is rewritten under `ACCESS EXCLUSIVE`.\nReads wait for the whole copy.',
+          rewrite: {
+            startLine: 2,
+            endLine: 2,
+            replacement: 'ALTER TABLE invoices ADD COLUMN amount_new bigint;\n',
+            laterSteps: 'Backfill `amount_new` in batches, then swap the columns.',
+          },
+        },
+      };
+    }
+    if (f.rule === 'require-concurrent-index') return { ...f, advice: { explanation: 'Writes wait for the build.' } };
+    return f;
+  });
+  return makeReview({
+    findings,
+    advice: {
+      model: 'claude-sonnet-5-5',
+      dataModel: '`amount` holds cents: say so in its name.\nA CHECK (amount >= 0) belongs in the table.',
+      explained: 2,
+      rewrites: { verified: 1, dropped: 1 },
+      tokens: { input: 4100, output: 600, cached: false },
+    },
+  });
+}

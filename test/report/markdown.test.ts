@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { escapeTableCell, fenceFor, formatMarkdown } from '../../src/report/index.ts';
-import { FINDINGS, makeReview, OPTIONS } from './fixture.ts';
+import { FINDINGS, makeAdvisedReview, makeReview, OPTIONS } from './fixture.ts';
 
 describe('fenceFor', () => {
   it('is three backticks at least', () => {
@@ -71,6 +71,46 @@ describe('formatMarkdown', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it("adds Claude's explanations to the details, the verified rewrite where the rule has no fix, and the data model review", () => {
+    const out = formatMarkdown(makeAdvisedReview(), OPTIONS);
+    const details = out.split('<details>');
+    expect(details[1]).toContain(
+      [
+        '```',
+        '',
+        "**Claude's explanation** (advice; the verdict comes from db-review's rules alone)",
+        '',
+        'The table is rewritten under `ACCESS EXCLUSIVE`.',
+        'Reads wait for the whole copy.',
+        '',
+        'Replacement for line 2:',
+        '',
+        '```sql',
+        'ALTER TABLE invoices ADD COLUMN amount_new bigint;',
+        '```',
+        '',
+        'Rewrite proposed by Claude and **verified on the shadow database**: it parses, applies on the same base schema, and takes no lock or rewrite worse than the original on any existing table.',
+        '',
+        'Later steps: Backfill `amount_new` in batches, then swap the columns.',
+        '',
+        '</details>',
+      ].join('\n'),
+    );
+    // The rule's own fix stays the only replacement of the index finding.
+    expect(details[2]).toContain("````\n\n**Claude's explanation** (advice; the verdict comes from db-review's rules alone)\n\nWrites wait for the build.\n\n</details>");
+    expect(details[2]!.split('</details>')[0]).not.toContain('verified on the shadow database');
+    expect(out.endsWith(
+      [
+        '',
+        "**Data model review** by Claude (claude-sonnet-5-5), advice only: the verdict comes from db-review's rules. 2 findings explained in the findings' details. 1 rewrite verified on the shadow database and suggested, 1 dropped because the shadow database did not confirm them.",
+        '',
+        '`amount` holds cents: say so in its name.',
+        'A CHECK (amount >= 0) belongs in the table.',
+        '',
+      ].join('\n'),
+    )).toBe(true);
   });
 
   it('keeps every table row at exactly four cells', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatText, shouldColor } from '../../src/report/index.ts';
-import { FINDINGS, makeReview, OPTIONS } from './fixture.ts';
+import { FINDINGS, makeAdvisedReview, makeReview, OPTIONS } from './fixture.ts';
 
 const ESC = '\u001b[';
 
@@ -77,6 +77,51 @@ describe('formatText', () => {
         '  120:14  error   bb  m2\n' +
         '\n' +
         '✖ 1 error, 1 notice (fails on error)\n',
+    );
+  });
+
+  it("shows Claude's explanations under their findings, the verified rewrite, and the data model review", () => {
+    expect(formatText(makeAdvisedReview(), OPTIONS)).toBe(
+      [
+        'migrations/001_init.sql',
+        '   9:1  warning  llm-review       the <orders> backfill runs in one transaction',
+        '  12:5  notice   prefer-identity  serial | bigserial: prefer GENERATED ALWAYS AS IDENTITY',
+        '',
+        'migrations/002_invoice_amount.sql',
+        '  1:1  warning  require-lock-timeout      no lock_timeout: a waiting ACCESS EXCLUSIVE queues every query behind it',
+        '  2:1  error    column-type-rewrite       integer → bigint rewrites invoices under ACCESS EXCLUSIVE',
+        '       Claude: The table is rewritten under `ACCESS EXCLUSIVE`.',
+        '               Reads wait for the whole copy.',
+        '       Rewrite of line 2, verified on the shadow database:',
+        '         ALTER TABLE invoices ADD COLUMN amount_new bigint;',
+        '       Later steps: Backfill `amount_new` in batches, then swap the columns.',
+        '  3:1  error    require-concurrent-index  CREATE INDEX on invoices blocks writes (SHARE lock); use CONCURRENTLY',
+        '       Claude: Writes wait for the build.',
+        '',
+        "Claude (claude-sonnet-5-5), advice only: the verdict comes from db-review's rules. 2 findings explained under the findings. 1 rewrite verified on the shadow database and suggested, 1 dropped because the shadow database did not confirm them.",
+        '  Data model: `amount` holds cents: say so in its name.',
+        '              A CHECK (amount >= 0) belongs in the table.',
+        '',
+        '✖ 2 errors, 2 warnings, 1 notice (fails on error)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it("says in one line why Claude's part is missing", () => {
+    const review = makeReview({ advice: { model: 'claude-sonnet-5-5', missing: 'Claude did not answer within 60 s', dataModel: '', explained: 0, rewrites: { verified: 0, dropped: 0 }, tokens: { input: 0, output: 0, cached: false } } });
+    expect(formatText(review, OPTIONS).split('\n').slice(-4)).toEqual([
+      "Claude's explanations are missing from this review: Claude did not answer within 60 s.",
+      '',
+      '✖ 2 errors, 2 warnings, 1 notice (fails on error)',
+      '',
+    ]);
+  });
+
+  it('prints no control character of the reviewed content: no escape, no bidirectional override', () => {
+    const finding = { rule: 'a', severity: 'error' as const, path: 'db/\u001b]0;pwned\u0007x.sql', line: 1, source: 'rule' as const, message: 'table "\u001b[2Jevil\u202e" is\trewritten' };
+    expect(formatText(makeReview({ findings: [finding], counts: { error: 1, warning: 0, notice: 0 } }), OPTIONS)).toBe(
+      'db/]0;pwnedx.sql\n  1:1  error  a  table "[2Jevil" is rewritten\n\n✖ 1 error (fails on error)\n',
     );
   });
 
