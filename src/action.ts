@@ -17,6 +17,7 @@ import { loadRepoConfig, repositoryConfigReader } from './github/repo-config.ts'
 import { reviewPullRequest, type PullRequestReview } from './github/review-pull-request.ts';
 import { tokenLogin } from './github/token-login.ts';
 import type { GitHubClient, PullRequestRef } from './github/types.ts';
+import { claudeAdvisor } from './llm/index.ts';
 import { rulesMeta, toolVersion } from './report/meta.ts';
 import { formatText } from './report/text.ts';
 import type { ReportOptions } from './report/types.ts';
@@ -73,9 +74,15 @@ async function reviewInWorkflow(env: NodeJS.ProcessEnv, log: (line: string) => v
   const shadow = shadowFor(inputs, config, env);
   const warn = (message: string): void => log(workflowCommand('warning', { title: 'db-review' }, message));
   const productionStats = shadow && inputs.statsUrl ? await readProductionStatsOrNote(inputs.statsUrl, 'stats-database-url', warn) : undefined;
+  const advisor = claudeAdvisor(inputs.anthropicKey ?? env.ANTHROPIC_API_KEY, (message, fields) => log(`${message} ${JSON.stringify(fields)}`));
   let reviewed: PullRequestReview;
   try {
-    reviewed = await reviewPullRequest(client, pr, config, { shadow, changedFiles: pull.changed_files, productionStats });
+    reviewed = await reviewPullRequest(client, pr, config, {
+      shadow,
+      changedFiles: pull.changed_files,
+      productionStats,
+      ...(advisor ? { advisor, explain: inputs.explain, budgetScope: `${pr.owner}/${pr.repo}`.toLowerCase() } : {}),
+    });
   } catch (error) {
     if (target.checkRunId !== undefined) await endCheckRun(client, pr, target.checkRunId, crashEnding('reviewing the migrations', error, RETRY));
     throw error;

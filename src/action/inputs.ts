@@ -10,6 +10,10 @@ export interface ActionInputs {
   shadowUrl?: string;
   /** Production's (or a replica's) database, whose statistics the queries are planned with. */
   statsUrl?: string;
+  /** Claude's explanations and verified rewrites are asked for with this key (from a secret). */
+  anthropicKey?: string;
+  /** Ask Claude even when the config's `llm.mode` is `on-demand`. */
+  explain: boolean;
 }
 
 /** An input that cannot be used; the message names it. */
@@ -27,6 +31,8 @@ export function readActionInputs(env: NodeJS.ProcessEnv): ActionInputs {
   }
   const shadow = input('shadow') ?? 'embedded';
   if (!(SHADOW_VALUES as readonly string[]).includes(shadow)) throw new ActionInputError(`shadow must be one of ${SHADOW_VALUES.join(', ')}, got "${shadow}"`);
+  const explain = input('explain') ?? 'false';
+  if (explain !== 'true' && explain !== 'false') throw new ActionInputError(`explain must be true or false, got "${explain}"`);
   return {
     token,
     configFile: input('config'),
@@ -34,5 +40,7 @@ export function readActionInputs(env: NodeJS.ProcessEnv): ActionInputs {
     shadow: shadow as ActionInputs['shadow'],
     shadowUrl: input('shadow-url'),
     statsUrl: input('stats-database-url'),
+    anthropicKey: input('anthropic-api-key'),
+    explain: explain === 'true',
   };
 }

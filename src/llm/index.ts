@@ -9,7 +9,12 @@ export { Advisor, type AdviceRequest } from './advisor.ts';
  * and nothing ever calls out.
  */
 export function advisorFromEnvironment(env: NodeJS.ProcessEnv, log?: AdvisorOptions['log']): Advisor | undefined {
-  const apiKey = env.ANTHROPIC_API_KEY?.trim();
-  if (!apiKey) return undefined;
-  return new Advisor({ send: claudeSender({ apiKey }), ...(log ? { log } : {}) });
+  return claudeAdvisor(env.ANTHROPIC_API_KEY, log);
+}
+
+/** Claude's part of the review with this API key; undefined without one. */
+export function claudeAdvisor(apiKey: string | undefined, log?: AdvisorOptions['log']): Advisor | undefined {
+  const key = apiKey?.trim();
+  if (!key) return undefined;
+  return new Advisor({ send: claudeSender({ apiKey: key }), ...(log ? { log } : {}) });
 }

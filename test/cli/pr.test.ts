@@ -12,7 +12,7 @@ import { rulesMeta, toolVersion } from '../../src/report/meta.ts';
 import { API, PR, REPO_PATH, replyPullRequest, testClient } from '../github/github-api.ts';
 import { ADDED, ADDED_PATCH, replyNoConfig, replyPullRequestFiles } from '../github/small-pull-request.ts';
 import { runCli } from './helpers.ts';
-import { recordGitHub } from '../helpers/github-network.ts';
+import { recordGitHub } from '../helpers/nock-network.ts';
 
 const SPEC = `${PR.owner}/${PR.repo}#${PR.number}`;
 const TOKEN = { GITHUB_TOKEN: 'ghp_test' };

@@ -18,7 +18,8 @@ import { formatText } from '../../src/report/text.ts';
 import { pullRequestEvent } from '../fixtures/github/webhooks.ts';
 import { API, PR, REPO_PATH, testClient } from './github-api.ts';
 import { ADDED, ADDED_PATCH, replyNoConfig, replyPullRequestFiles } from './small-pull-request.ts';
-import { recordGitHub, type SentRequest } from '../helpers/github-network.ts';
+import { messagesApi, toolCallMessage } from '../helpers/claude-api.ts';
+import { recordGitHub, type SentRequest } from '../helpers/nock-network.ts';
 
 const REPORT = { color: false, toolVersion: toolVersion(), rulesMeta: rulesMeta() };
 const CHECK_RUN = `${REPO_PATH}/check-runs/77`;
@@ -236,6 +237,57 @@ describe('the Action refuses to run', () => {
     expect(run.stdout).toBe('::error title=db-review cannot run::shadow must be one of embedded, off, got "server"\n');
     expect(run.code).toBe(2);
     expect(recorder.sent).toEqual([]);
+  });
+});
+
+describe('the Action with anthropic-api-key', () => {
+  const EXPLANATION = 'A plain CREATE INDEX holds a SHARE lock on `users` for the whole build: every insert and update waits.';
+  const explained = () => toolCallMessage({ findings: [{ id: 'F1', explanation: EXPLANATION }], data_model_review: 'An index on `email` alone: is it unique? Then say so with a UNIQUE index.' });
+
+  it("adds Claude's explanation to the inline comment, the summary comment and the log, and leaves the verdict to the rules", async () => {
+    const scope = recorder.scope();
+    replyNoConfig(scope);
+    replyPullRequestFiles(scope);
+    replyPublished(scope);
+    const api = messagesApi();
+    api.answer(200, explained());
+
+    const run = await runStep(pullRequestEvent('opened'), { 'anthropic-api-key': 'sk-ant-test' });
+
+    recorder.expectAllAnswered(scope);
+    expect(api.requests).toHaveLength(1);
+    expect(run.code).toBe(1);
+    const [check, review, summary] = writes().slice(1) as [SentRequest, SentRequest, SentRequest];
+    expect((check.body as { conclusion: string }).conclusion).toBe('failure');
+    const comment = (review.body as { comments: { path: string; line: number; body: string }[] }).comments.find((c) => c.body.includes(EXPLANATION))!;
+    expect(comment).toMatchObject({ path: ADDED, line: 1 });
+    expect(comment.body).toContain(`**Claude's explanation** (advice; the verdict comes from db-review's rules alone)\n\n${EXPLANATION}`);
+    expect((summary.body as { body: string }).body).toContain(
+      "**Data model review** by Claude (claude-sonnet-5-5), advice only: the verdict comes from db-review's rules. 1 finding explained in the inline comments.\n\nAn index on `email` alone: is it unique? Then say so with a UNIQUE index.",
+    );
+    expect(run.stdout).toContain(`Claude: ${EXPLANATION}\n`);
+    expect(run.stdout).toContain('db-review asked Claude {"model":"claude-sonnet-5-5","input":2412,"output":618');
+  });
+
+  it('asks nothing when the config says on-demand, unless the explain input asks', async () => {
+    const workspace = { 'db-review.yml': 'llm:\n  mode: on-demand\n' };
+    for (const explain of ['false', 'true']) {
+      const scope = recorder.scope();
+      replyPullRequestFiles(scope);
+      replyPublished(scope);
+      const api = messagesApi();
+      if (explain === 'true') api.answer(200, explained());
+      const run = await runStep(pullRequestEvent('opened'), { 'anthropic-api-key': 'sk-ant-test', config: 'db-review.yml', explain }, 'pull_request', workspace);
+      expect(run.code).toBe(1);
+      expect(api.requests).toHaveLength(explain === 'true' ? 1 : 0);
+      expect(run.stdout.includes(`Claude: ${EXPLANATION}`)).toBe(explain === 'true');
+    }
+  });
+
+  it('cannot run with an explain input other than true or false', async () => {
+    recorder.scope();
+    const run = await runStep(pullRequestEvent('opened'), { explain: 'yes' });
+    expect(run).toMatchObject({ code: 2, stdout: '::error title=db-review cannot run::explain must be true or false, got "yes"\n' });
   });
 });
 

@@ -20,6 +20,7 @@ import {
   REPO,
 } from '../fixtures/github/webhooks.ts';
 import { madeUpAppKey } from '../helpers/app-key.ts';
+import { messagesApi, toolCallMessage } from '../helpers/claude-api.ts';
 
 const API = 'https://api.github.com';
 const REPO_PATH = `/repos/${OWNER}/${REPO}`;
@@ -123,10 +124,11 @@ function expectNoConfig(): void {
 /**
  * What the pipeline reads of the pull request at `headSha`: its tree, its files, its diff. The
  * tree is answered once `held` resolves, which keeps that review running meanwhile; GitHub no
- * longer has the `missing` file.
+ * longer has the `missing` file. `cached`: an earlier review of the same files read them already.
  */
-function expectPullRequestRead(headSha: string, options: { held?: Promise<void>; missing?: string } = {}): void {
+function expectPullRequestRead(headSha: string, options: { held?: Promise<void>; missing?: string; files?: Record<string, string>; cached?: boolean } = {}): void {
   const held = options.held ?? Promise.resolve();
+  const files = options.files ?? FILES;
   const tree = {
     sha: headSha,
     truncated: false,
@@ -134,7 +136,7 @@ function expectPullRequestRead(headSha: string, options: { held?: Promise<void>;
       { path: 'db', mode: '040000', type: 'tree', sha: 'd'.repeat(40) },
       { path: 'db/migrations', mode: '040000', type: 'tree', sha: 'e'.repeat(40) },
       // A blob SHA of each push's own, so that the app's file cache does not serve one push from another's reads.
-      ...Object.entries(FILES).map(([file, text], i) => ({ path: file, mode: '100644', type: 'blob', sha: `${headSha.slice(0, 38)}${i}`.padEnd(40, '0'), size: text.length })),
+      ...Object.entries(files).map(([file, text], i) => ({ path: file, mode: '100644', type: 'blob', sha: `${headSha.slice(0, 38)}${i}`.padEnd(40, '0'), size: text.length })),
     ],
   };
   github
@@ -143,7 +145,7 @@ function expectPullRequestRead(headSha: string, options: { held?: Promise<void>;
     .reply((_uri, _body, respond) => {
       void held.then(() => respond(null, [200, tree]));
     });
-  for (const [file, text] of Object.entries(FILES)) {
+  for (const [file, text] of options.cached ? [] : Object.entries(files)) {
     const contents = github.get(`${REPO_PATH}/contents/${encodeURIComponent(file)}`).query({ ref: headSha });
     if (file === options.missing) contents.reply(404, { message: 'Not Found' });
     else contents.reply(200, text, { 'content-type': 'text/plain; charset=utf-8' });
@@ -151,7 +153,7 @@ function expectPullRequestRead(headSha: string, options: { held?: Promise<void>;
   github
     .get(`${REPO_PATH}/pulls/${PR_NUMBER}/files`)
     .query({ per_page: '100' })
-    .reply(200, [{ filename: ADDED, status: 'added', additions: 1, deletions: 0, changes: 1, patch: `@@ -0,0 +1 @@\n+${FILES[ADDED]!.trimEnd()}` }]);
+    .reply(200, [{ filename: ADDED, status: 'added', additions: 1, deletions: 0, changes: 1, patch: `@@ -0,0 +1 @@\n+${files[ADDED]!.trimEnd()}` }]);
 }
 
 /** Publishing: the app's bot login (asked once), the check run completed, the review, the summary comment. */
@@ -476,6 +478,70 @@ describe('/db-review', () => {
     delete (onIssue.issue as { pull_request?: unknown }).pull_request;
     await deliver('issue_comment', onIssue);
     expect(await settled()).toEqual([]);
+  });
+});
+
+describe("/db-review explain, with ANTHROPIC_API_KEY in the app's environment", () => {
+  beforeEach(() => loadApp({ ANTHROPIC_API_KEY: 'sk-ant-test' }));
+
+  /** A type change that rewrites an existing table: a hazard no rule can fix in place. */
+  const TYPE_CHANGE: Record<string, string> = {
+    'db/migrations/001_users.sql': 'CREATE TABLE invoices (id bigint PRIMARY KEY, amount integer NOT NULL);\n',
+    [ADDED]: 'ALTER TABLE invoices ALTER COLUMN amount TYPE bigint;\n',
+  };
+  const EXPLANATION = 'Changing `amount` to bigint rewrites `invoices` and its indexes under ACCESS EXCLUSIVE: every read and write waits for the copy.';
+  const REWRITE = 'ALTER TABLE invoices ADD COLUMN amount_big bigint;';
+
+  function expectReviewOnDemand(checkRunId: number, first: boolean): void {
+    expectCheckRunCreated(checkRunId);
+    github.get(`${REPO_PATH}${CONFIG_PATH}`).reply(200, 'llm:\n  mode: on-demand\n', { 'content-type': 'text/plain; charset=utf-8' });
+    expectPullRequestRead(HEAD_SHA, { files: TYPE_CHANGE, cached: !first });
+    expectPublished(checkRunId, { firstPublication: first });
+  }
+
+  it('asks Claude on the command only, and suggests the rewrite the shadow database verified; the verdict stays the rules\'', async () => {
+    const api = messagesApi();
+    expectReviewOnDemand(41, true);
+    await deliver('pull_request', pullRequestEvent('opened'));
+    await settled();
+    expect(api.requests).toEqual([]);
+    const plain = requestsTo('POST', `${REPO_PATH}/pulls/${PR_NUMBER}/reviews`)[0]!.body as { comments: { body: string }[] };
+    expect(plain.comments.some((comment) => comment.body.includes('Claude'))).toBe(false);
+
+    sent = [];
+    api.answer(200, toolCallMessage({
+      findings: [{ id: 'F1', explanation: EXPLANATION, rewrite: { sql: REWRITE, later_steps: 'Backfill `amount_big` in batches, then swap the columns.' } }],
+      data_model_review: 'Money as bigint cents is fine; add CHECK (amount >= 0).',
+    }));
+    const comment = issueCommentEvent('/db-review explain', { association: 'MEMBER' });
+    github.post(`${REPO_PATH}/issues/comments/${comment.comment.id}/reactions`).reply(201, { id: 1, content: 'eyes' });
+    github.get(`${REPO_PATH}/pulls/${PR_NUMBER}`).reply(200, PULL_REQUEST);
+    expectReviewOnDemand(42, false);
+    await deliver('issue_comment', comment);
+    await settled();
+
+    expect(api.requests).toHaveLength(1);
+    expect(requestsTo('PATCH', `${REPO_PATH}/check-runs/42`)[0]?.body).toMatchObject({ conclusion: 'failure' });
+    const review = requestsTo('POST', `${REPO_PATH}/pulls/${PR_NUMBER}/reviews`)[0]!.body as { comments: { path: string; line: number; body: string }[] };
+    const typeChange = review.comments.find((c) => c.body.includes('column-type-rewrite'))!;
+    expect(typeChange).toMatchObject({ path: ADDED, line: 1 });
+    expect(typeChange.body).toContain(
+      [
+        "**Claude's explanation** (advice; the verdict comes from db-review's rules alone)",
+        '',
+        EXPLANATION,
+        '',
+        '```suggestion',
+        REWRITE,
+        '```',
+        '',
+        'Rewrite proposed by Claude and **verified on the shadow database**: it parses, applies on the same base schema, and takes no lock or rewrite worse than the original on any existing table.',
+        '',
+        'Later steps: Backfill `amount_big` in batches, then swap the columns.',
+      ].join('\n'),
+    );
+    const summary = requestsTo('POST', `${REPO_PATH}/issues/${PR_NUMBER}/comments`)[0]!.body as { body: string };
+    expect(summary.body).toContain('1 rewrite verified on the shadow database and suggested.\n\nMoney as bigint cents is fine; add CHECK (amount >= 0).');
   });
 });
 

@@ -6,13 +6,13 @@ import { formatMarkdown } from '../../src/report/markdown.ts';
 import { createEmbeddedProvider } from '../../src/shadow/embedded/index.ts';
 import { github, PR, REPO_PATH, testClient } from './github-api.ts';
 import { CHANGE, manyFindings, recordBodies, REPORT, resultWith, reviewFixture } from './review-fixture.ts';
-import { githubThroughNock } from '../helpers/github-network.ts';
+import { onlyThroughNock } from '../helpers/nock-network.ts';
 
 const provider = createEmbeddedProvider();
 let shadowed: PipelineResult;
 let rulesOnly: PipelineResult;
 
-githubThroughNock();
+onlyThroughNock();
 
 beforeAll(async () => {
   [shadowed, rulesOnly] = await Promise.all([reviewFixture(provider), reviewFixture()]);

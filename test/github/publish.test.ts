@@ -9,11 +9,11 @@ import { stickySummaryBody, SUMMARY_MARKER } from '../../src/github/sticky-summa
 import type { PipelineResult } from '../../src/pipeline.ts';
 import { github, PR, REPO_PATH, testClient } from './github-api.ts';
 import { BOT, CHANGE, PATCHES, REPORT, reviewFixture } from './review-fixture.ts';
-import { githubThroughNock } from '../helpers/github-network.ts';
+import { onlyThroughNock } from '../helpers/nock-network.ts';
 
 let result: PipelineResult;
 
-githubThroughNock();
+onlyThroughNock();
 
 beforeAll(async () => {
   result = await reviewFixture();

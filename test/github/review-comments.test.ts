@@ -6,11 +6,11 @@ import type { Finding } from '../../src/findings.ts';
 import type { PipelineResult } from '../../src/pipeline.ts';
 import { API, github, PR, REPO_PATH, testClient } from './github-api.ts';
 import { BOT, CHANGE, PATCHES, recordBodies, REPORT, reviewFixture, RULES_DOC } from './review-fixture.ts';
-import { githubThroughNock } from '../helpers/github-network.ts';
+import { onlyThroughNock } from '../helpers/nock-network.ts';
 
 let result: PipelineResult;
 
-githubThroughNock();
+onlyThroughNock();
 
 beforeAll(async () => {
   result = await reviewFixture();

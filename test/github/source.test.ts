@@ -5,7 +5,7 @@ import { reviewSource } from '../../src/pipeline.ts';
 import { createEmbeddedProvider } from '../../src/shadow/embedded/index.ts';
 import { FileCache } from '../../src/github/file-cache.ts';
 import { githubSource, MAX_FILE_BYTES } from '../../src/source/github.ts';
-import { githubThroughNock } from '../helpers/github-network.ts';
+import { onlyThroughNock } from '../helpers/nock-network.ts';
 import {
   dirItem,
   fileItem,
@@ -22,7 +22,7 @@ import {
   type DiffEntryInput,
 } from './github-api.ts';
 
-githubThroughNock();
+onlyThroughNock();
 
 function added(count: number, from = 0): DiffEntryInput[] {
   return Array.from({ length: count }, (_, i) => ({ filename: `src/file-${String(from + i).padStart(4, '0')}.ts`, status: 'added', additions: 1 }));

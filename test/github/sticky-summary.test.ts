@@ -6,12 +6,12 @@ import type { PipelineResult } from '../../src/pipeline.ts';
 import { createEmbeddedProvider } from '../../src/shadow/embedded/index.ts';
 import { API, github, PR, REPO_PATH, testClient } from './github-api.ts';
 import { BOT, manyFindings, recordBodies, REPORT, resultWith, reviewFixture } from './review-fixture.ts';
-import { githubThroughNock } from '../helpers/github-network.ts';
+import { onlyThroughNock } from '../helpers/nock-network.ts';
 
 const provider = createEmbeddedProvider();
 let result: PipelineResult;
 
-githubThroughNock();
+onlyThroughNock();
 
 beforeAll(async () => {
   result = await reviewFixture(provider);

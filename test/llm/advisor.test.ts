@@ -6,10 +6,10 @@ import { reviewSource, type PipelineOptions, type PipelineResult } from '../../s
 import { createEmbeddedProvider } from '../../src/shadow/embedded/index.ts';
 import { directorySource } from '../../src/source/directory.ts';
 import { temporaryTree } from '../helpers/files.ts';
-import { githubThroughNock } from '../helpers/github-network.ts';
-import { apiError, messagesApi, toolCallMessage } from './claude-api.ts';
+import { onlyThroughNock } from '../helpers/nock-network.ts';
+import { apiError, messagesApi, toolCallMessage } from '../helpers/claude-api.ts';
 
-githubThroughNock();
+onlyThroughNock();
 
 const INIT = '-- +goose Up\nCREATE TABLE invoices (id bigint PRIMARY KEY, customer_id bigint NOT NULL, amount integer NOT NULL, note text);\n';
 /** A rewrite of `invoices` under ACCESS EXCLUSIVE (line 2), then an index built under SHARE (lines 3-4). */

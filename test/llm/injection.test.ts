@@ -11,10 +11,10 @@ import { reviewSource } from '../../src/pipeline.ts';
 import { DEFAULT_CONFIG } from '../../src/config/index.ts';
 import { directorySource } from '../../src/source/directory.ts';
 import { temporaryTree } from '../helpers/files.ts';
-import { githubThroughNock } from '../helpers/github-network.ts';
-import { messagesApi, toolCallMessage } from './claude-api.ts';
+import { onlyThroughNock } from '../helpers/nock-network.ts';
+import { messagesApi, toolCallMessage } from '../helpers/claude-api.ts';
 
-githubThroughNock();
+onlyThroughNock();
 const shadow = createEmbeddedProvider();
 afterAll(() => shadow.dispose());
 

@@ -4,10 +4,11 @@ import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 type UnmatchedListener = (request: { method?: string; path?: string }) => void;
 
 /**
- * GitHub only through nock in this test file: nothing leaves the machine but loopback, and
- * interceptors are cleared after each test. `onUnmatched` hears of requests no interceptor answered.
+ * The network only through nock in this test file (GitHub's and Anthropic's APIs): nothing
+ * leaves the machine but loopback, and interceptors are cleared after each test.
+ * `onUnmatched` hears of requests no interceptor answered.
  */
-export function githubThroughNock(onUnmatched?: UnmatchedListener): void {
+export function onlyThroughNock(onUnmatched?: UnmatchedListener): void {
   beforeAll(() => {
     nock.disableNetConnect();
     nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/);
@@ -29,13 +30,13 @@ export interface SentRequest {
 }
 
 /**
- * GitHub through nock (as `githubThroughNock`), recording every request an interceptor answered
+ * GitHub through nock (as `onlyThroughNock`), recording every request an interceptor answered
  * (`sent`, with JSON bodies parsed) and every one none did.
  */
 export function recordGitHub(defaultBase: string) {
   let sent: SentRequest[] = [];
   let unmatched: string[] = [];
-  githubThroughNock((request) => unmatched.push(`${request.method} ${request.path}`));
+  onlyThroughNock((request) => unmatched.push(`${request.method} ${request.path}`));
   return {
     get sent(): SentRequest[] {
       return sent;
