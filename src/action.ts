@@ -22,7 +22,8 @@ import { rulesMeta, toolVersion } from './report/meta.ts';
 import { formatText } from './report/text.ts';
 import type { ReportOptions } from './report/types.ts';
 import { readProductionStatsOrNote } from './shadow/explain/production-stats.ts';
-import { createShadowProvider, defaultCacheDir } from './shadow/index.ts';
+import { defaultCacheDir } from './cache-dir.ts';
+import { createShadowProvider } from './shadow/index.ts';
 import { DEFAULT_LIMITS, type ShadowProvider } from './shadow/provider.ts';
 
 export interface ActionIO {
@@ -74,7 +75,7 @@ async function reviewInWorkflow(env: NodeJS.ProcessEnv, log: (line: string) => v
   const shadow = shadowFor(inputs, config, env);
   const warn = (message: string): void => log(workflowCommand('warning', { title: 'db-review' }, message));
   const productionStats = shadow && inputs.statsUrl ? await readProductionStatsOrNote(inputs.statsUrl, 'stats-database-url', warn) : undefined;
-  const advisor = claudeAdvisor(inputs.anthropicKey ?? env.ANTHROPIC_API_KEY, (message, fields) => log(`${message} ${JSON.stringify(fields)}`));
+  const advisor = claudeAdvisor(inputs.anthropicKey ?? env.ANTHROPIC_API_KEY, { log: (message, fields) => log(`${message} ${JSON.stringify(fields)}`) });
   let reviewed: PullRequestReview;
   try {
     reviewed = await reviewPullRequest(client, pr, config, {

@@ -1,4 +1,4 @@
-import { defaultCacheDir } from '../shadow/index.ts';
+import { defaultCacheDir } from '../cache-dir.ts';
 
 /** How the app runs, from its environment (Probot reads its own variables itself). */
 export interface AppSettings {

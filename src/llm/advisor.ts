@@ -5,6 +5,7 @@ import type { ParsedMigration } from '../lint/engine.ts';
 import type { Review, ReviewAdvice } from '../review-types.ts';
 import { readAnswer, type Answer } from './answer.ts';
 import { ClaudeUnavailable, type SendMessage } from './claude.ts';
+import { memoryInProcess, type AdviceMemory } from './memory.ts';
 import { explanationRequest, estimatedInputTokens, requestKey } from './request.ts';
 import { reviewInput, type MigrationText, type NumberedFinding } from './review-input.ts';
 import { sanitizeProse, sanitizeRewrite } from './sanitize.ts';
@@ -23,6 +24,8 @@ export interface AdviceRequest {
 
 export interface AdvisorOptions {
   send: SendMessage;
+  /** Where answers and spending are remembered; this process's memory without it. */
+  memory?: AdviceMemory;
   /** Told of each rewrite dropped and each call made. */
   log?: (message: string, fields: Record<string, unknown>) => void;
   now?: () => Date;
@@ -34,14 +37,6 @@ const DATA_MODEL_CHARS = 4000;
 const REWRITE_CHARS = 8000;
 /** Each rewrite costs a replay on the shadow database. */
 const MAX_REWRITES = 5;
-const MAX_CACHED_ANSWERS = 500;
-
-interface CachedAnswer {
-  answer: Answer;
-  input: number;
-  output: number;
-}
-
 /**
  * Claude's part of a review: one call per review, answered from memory when the same request
  * was made before (a re-run on the same commit costs nothing), kept inside the per-review and
@@ -49,10 +44,11 @@ interface CachedAnswer {
  * why Claude's part is missing. The conclusion and the findings' severities are never touched.
  */
 export class Advisor {
-  private readonly answers = new Map<string, CachedAnswer>();
-  private readonly spent = new Map<string, number>();
+  private readonly memory: AdviceMemory;
 
-  constructor(private readonly options: AdvisorOptions) {}
+  constructor(private readonly options: AdvisorOptions) {
+    this.memory = options.memory ?? memoryInProcess();
+  }
 
   async advise(request: AdviceRequest): Promise<Review> {
     const { review, llm } = request;
@@ -67,11 +63,11 @@ export class Advisor {
       return missing(`this review would need about ${thousands(estimate + settings.maxOutputTokens)} tokens, more than \`llm.review_tokens\` (${thousands(llm.review_tokens)})`);
     }
     const key = requestKey(input.document, settings);
-    let answered = this.answers.get(key);
+    let answered = await this.memory.answer(key);
     const cached = answered !== undefined;
     if (!answered) {
-      const day = `${request.scope}\0${(this.options.now?.() ?? new Date()).toISOString().slice(0, 10)}`;
-      const spentToday = this.spent.get(day) ?? 0;
+      const day = (this.options.now?.() ?? new Date()).toISOString().slice(0, 10);
+      const spentToday = await this.memory.spent(request.scope, day);
       if (spentToday + estimate + settings.maxOutputTokens > llm.daily_tokens) {
         return missing(`today's token budget for this repository (\`llm.daily_tokens\`, ${thousands(llm.daily_tokens)}) is spent`);
       }
@@ -83,12 +79,12 @@ export class Advisor {
         throw error;
       }
       const tokens = { input: message.usage.input_tokens, output: message.usage.output_tokens };
-      this.spent.set(day, spentToday + tokens.input + tokens.output);
+      await this.memory.spend(request.scope, day, tokens.input + tokens.output);
       this.options.log?.('db-review asked Claude', { model: llm.model, ...tokens });
       const reading = readAnswer(message);
       if (!reading.ok) return missing(`Claude's answer could not be used: ${reading.problem}`, tokens);
       answered = { answer: reading.answer, ...tokens };
-      this.remember(key, answered);
+      await this.memory.remember(key, answered);
     }
     const { advice, verified, dropped } = await this.applyAnswer(answered.answer, input.findings, request.verification);
     return withAdvice(review, advice, {
@@ -134,10 +130,6 @@ export class Advisor {
     return { advice, verified, dropped };
   }
 
-  private remember(key: string, answer: CachedAnswer): void {
-    this.answers.set(key, answer);
-    if (this.answers.size > MAX_CACHED_ANSWERS) this.answers.delete(this.answers.keys().next().value!);
-  }
 }
 
 function migrationTexts(migrations: readonly ParsedMigration[]): MigrationText[] {

@@ -35,6 +35,12 @@ export const ANSWER_TOOL_DEFINITION: Tool = {
 
 export type AnswerReading = { ok: true; answer: Answer } | { ok: false; problem: string };
 
+/** `input` as an answer, if it has the answer's shape. */
+export function asAnswer(input: unknown): Answer | undefined {
+  const parsed = answerSchema.safeParse(input);
+  return parsed.success ? parsed.data : undefined;
+}
+
 /** The tool call's input, if the message holds one of the right shape; otherwise what is wrong with it. */
 export function readAnswer(message: Pick<Message, 'content' | 'stop_reason'>): AnswerReading {
   if (message.stop_reason === 'max_tokens') return { ok: false, problem: 'the answer was cut off at its token limit' };

@@ -1,5 +1,3 @@
-import { homedir } from 'node:os';
-import path from 'node:path';
 import { createEmbeddedProvider } from './embedded/index.ts';
 import type { ShadowLimits, ShadowProvider } from './provider.ts';
 import { createServerProvider } from './server/index.ts';
@@ -17,10 +15,4 @@ export interface ShadowChoice {
 export function createShadowProvider(choice: ShadowChoice): ShadowProvider {
   if (choice.url) return createServerProvider({ url: choice.url, limits: choice.limits, extensions: choice.extensions });
   return createEmbeddedProvider({ limits: choice.limits, cacheDir: choice.cacheDir, extensions: choice.extensions });
-}
-
-/** $DB_REVIEW_CACHE_DIR, else $XDG_CACHE_HOME/db-review, else ~/.cache/db-review. */
-export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
-  if (env.DB_REVIEW_CACHE_DIR) return env.DB_REVIEW_CACHE_DIR;
-  return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'db-review');
 }

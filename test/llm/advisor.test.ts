@@ -205,6 +205,22 @@ describe('Claude explains findings and its rewrites are verified on the shadow d
     expect(api.requests.length + otherRepository.requests.length).toBe(2);
   });
 
+  it('remembers answers and the day\'s spending in the cache directory, across a restart', async () => {
+    const env = { ANTHROPIC_API_KEY: 'sk-ant-test', DB_REVIEW_CACHE_DIR: temporaryTree({}, 'db-review-claude-') };
+    const daily = { llm: { ...DEFAULT_CONFIG.llm, review_tokens: 20_000, daily_tokens: 12_000 } };
+    const api = messagesApi();
+    api.answer(200, toolCallMessage(answer({ sql: SAFE_REWRITE }), { input_tokens: 5000, output_tokens: 1000 }));
+    const first = await review({ advisor: advisorFromEnvironment(env), config: daily });
+
+    const restarted = advisorFromEnvironment(env);
+    const again = await review({ advisor: restarted, config: daily });
+    expect(api.requests).toHaveLength(1);
+    expect(again.review.findings).toEqual(first.review.findings);
+    expect(again.review.advice?.tokens).toEqual({ input: 5000, output: 1000, cached: true });
+    const other = await review({ advisor: restarted, config: daily, change: CHANGE.replace('bigint', 'numeric') });
+    expect(other.review.advice?.missing).toBe("today's token budget for this repository (`llm.daily_tokens`, 12,000) is spent");
+  });
+
   it('asks nothing when llm.mode is on-demand, unless the review asks for it; never when off', async () => {
     const api = messagesApi();
     const onDemand = { llm: { ...DEFAULT_CONFIG.llm, mode: 'on-demand' as const } };
