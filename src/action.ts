@@ -76,6 +76,7 @@ async function reviewInWorkflow(env: NodeJS.ProcessEnv, log: (line: string) => v
   const warn = (message: string): void => log(workflowCommand('warning', { title: 'db-review' }, message));
   const productionStats = shadow && inputs.statsUrl ? await readProductionStatsOrNote(inputs.statsUrl, 'stats-database-url', warn) : undefined;
   const advisor = claudeAdvisor(inputs.anthropicKey ?? env.ANTHROPIC_API_KEY, { log: (message, fields) => log(`${message} ${JSON.stringify(fields)}`) });
+  if (inputs.explain && !advisor) warn("explain is true, but anthropic-api-key is empty (a fork's pull request gets no secrets): the review has no explanations by Claude.");
   let reviewed: PullRequestReview;
   try {
     reviewed = await reviewPullRequest(client, pr, config, {

@@ -284,6 +284,18 @@ describe('the Action with anthropic-api-key', () => {
     }
   });
 
+  it('says why there are no explanations when explain is true without a key', async () => {
+    const scope = recorder.scope();
+    replyNoConfig(scope);
+    replyPullRequestFiles(scope);
+    replyPublished(scope);
+    const run = await runStep(pullRequestEvent('opened'), { explain: 'true' });
+    expect(run.code).toBe(1);
+    expect(run.stdout.split('\n')[1]).toBe(
+      "::warning title=db-review::explain is true, but anthropic-api-key is empty (a fork's pull request gets no secrets): the review has no explanations by Claude.",
+    );
+  });
+
   it('cannot run with an explain input other than true or false', async () => {
     recorder.scope();
     const run = await runStep(pullRequestEvent('opened'), { explain: 'yes' });
