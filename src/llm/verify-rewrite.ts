@@ -4,6 +4,7 @@ import { blockedBy, type LockMode } from '../sql/lock-modes.ts';
 import { locksTaken } from '../sql/locks.ts';
 import { parseSection } from '../sql/parse.ts';
 import type { Statement } from '../sql/statement.ts';
+import type { CatalogChange } from '../shadow/catalog-diff.ts';
 import type { MigrationTrace, ShadowTrace, StatementTrace } from '../shadow/trace-types.ts';
 
 /** What a rewrite is checked against: the migrations as reviewed, what the shadow saw of them, and a way to trace others from the same base. */
@@ -24,9 +25,10 @@ export type RewriteVerdict = { verified: true; fix: Fix } | { verified: false; r
 /**
  * Puts `sql` in place of the finding's statement lines, and replays the migration on a fresh
  * shadow database from the same base. The rewrite is verified when it parses, every statement
- * applies, and on no table that existed before the change does it take a lock that blocks more
- * traffic, hold a traffic-blocking lock across more statements, rewrite it or read it in full
- * under such a lock where the original did not.
+ * applies, it still changes every table and type the original statement changed, and on no
+ * table that existed before the change does it take a lock that blocks more traffic, hold a
+ * traffic-blocking lock across more statements, rewrite it or read it in full under such a lock
+ * where the original did not.
  */
 export async function verifyRewrite(finding: Finding, sql: string, check: RewriteCheck): Promise<RewriteVerdict> {
   const reviewed = check.migrations.find((m) => m.reviewed && m.migration.path === finding.path);
@@ -48,6 +50,8 @@ export async function verifyRewrite(finding: Finding, sql: string, check: Rewrit
   if (!after || !before) return { verified: false, reason: 'the shadow database did not replay it' };
   const failure = replayFailure(after);
   if (failure) return { verified: false, reason: failure };
+  const lost = lostWork(before.statements.filter((s) => s.statement.range.startLine === finding.line), statementsIn(after, fix));
+  if (lost) return { verified: false, reason: lost };
   const created = createdTables(check.newObjects === 'change' ? [...check.trace.migrations, ...trace.migrations] : [before, after]);
   const worse = worseThan(impactOn(before, created, check.postgresVersion), impactOn(after, created, check.postgresVersion));
   return worse ? { verified: false, reason: worse } : { verified: true, fix };
@@ -69,6 +73,45 @@ function replayFailure(trace: MigrationTrace): string | undefined {
   const failed = trace.statements.find((s) => s.error);
   if (failed?.error) return `line ${failed.error.line} fails on the shadow database: ${failed.error.message}`;
   return undefined;
+}
+
+/** The rewrite's statements as replayed: those starting within the lines it took. */
+function statementsIn(trace: MigrationTrace, fix: Fix): StatementTrace[] {
+  const lastLine = fix.startLine + fix.replacement.split('\n').length - 1;
+  return trace.statements.filter((s) => s.statement.range.startLine >= fix.startLine && s.statement.range.startLine <= lastLine);
+}
+
+/**
+ * Why the rewrite no longer does the original statement's work, or undefined. Locks alone would
+ * let an empty rewrite, or a `SELECT 1`, pass as safer; as a one-click suggestion it would delete
+ * the change. So a rewrite must still change each table and type the original changed (a new
+ * column for a changed one, a constraint added NOT VALID for one added at once: the catalog
+ * shows a change on the same table either way).
+ */
+function lostWork(original: readonly StatementTrace[], rewrite: readonly StatementTrace[]): string | undefined {
+  if (rewrite.length === 0) return 'it has no statement: as a suggestion it would delete the original';
+  const changedByRewrite = new Set(rewrite.flatMap((s) => s.catalog.map(changedObject)));
+  const unchanged = original.flatMap((s) => s.catalog.map(changedObject)).find((object) => !changedByRewrite.has(object));
+  return unchanged ? `it leaves ${unchanged} unchanged, which the original changes` : undefined;
+}
+
+/** What a catalog change changes: its table, or its enum type. */
+function changedObject(change: CatalogChange): string {
+  switch (change.kind) {
+    case 'constraint-added':
+    case 'constraint-dropped':
+    case 'constraint-validated':
+      return `\`${change.constraint.table}\``;
+    case 'index-created':
+    case 'index-dropped':
+      return `\`${change.index.table}\``;
+    case 'enum-created':
+    case 'enum-dropped':
+    case 'enum-changed':
+      return `type \`${change.name}\``;
+    default:
+      return `\`${change.table}\``;
+  }
 }
 
 function createdTables(migrations: readonly MigrationTrace[]): Set<string> {

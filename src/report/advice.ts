@@ -4,7 +4,7 @@ import { plural } from './common.ts';
 import { fencedBlock } from './markdown-syntax.ts';
 
 export const VERIFIED_REWRITE =
-  'Rewrite proposed by Claude and **verified on the shadow database**: it parses, applies on the same base schema, and takes no lock or rewrite worse than the original on any existing table.';
+  'Rewrite proposed by Claude and **verified on the shadow database**: it parses, applies on the same base schema, still changes the tables the original changes, and takes no lock or rewrite worse than the original on any existing table.';
 
 /** The replacement a comment suggests: the rule's own fix, else Claude's verified rewrite. */
 export function suggestedFix(finding: Finding): Fix | undefined {

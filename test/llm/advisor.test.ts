@@ -108,6 +108,8 @@ describe('Claude explains findings and its rewrites are verified on the shadow d
       "ALTER TABLE invoices ADD COLUMN amount_big bigint NOT NULL DEFAULT 'lots';",
       'line 2 fails on the shadow database: invalid input syntax for type bigint: "lots"',
     ],
+    ['one that deletes the statement', '-- Not needed: integer is wide enough.', 'it has no statement: as a suggestion it would delete the original'],
+    ['one that no longer changes the table', "SELECT 1;\nCOMMENT ON TABLE invoices IS NULL;", 'it leaves `public.invoices` unchanged, which the original changes'],
     [
       'one that holds the lock longer',
       'ALTER TABLE invoices ADD COLUMN amount_big bigint;\nUPDATE invoices SET amount_big = amount;',

@@ -91,7 +91,7 @@ describe('formatMarkdown', () => {
         'ALTER TABLE invoices ADD COLUMN amount_new bigint;',
         '```',
         '',
-        'Rewrite proposed by Claude and **verified on the shadow database**: it parses, applies on the same base schema, and takes no lock or rewrite worse than the original on any existing table.',
+        'Rewrite proposed by Claude and **verified on the shadow database**: it parses, applies on the same base schema, still changes the tables the original changes, and takes no lock or rewrite worse than the original on any existing table.',
         '',
         'Later steps: Backfill `amount_new` in batches, then swap the columns.',
         '',
