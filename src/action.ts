@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { isReadOnlyForkRun, readPullRequestEvent, type PullRequestWorkflowEvent } from './action/event.ts';
 import { ActionInputError, readActionInputs, type ActionInputs } from './action/inputs.ts';
 import { annotationCommand, workflowCommand } from './action/workflow-commands.ts';
+import { defaultCacheDir } from './cache-dir.ts';
 import { loadCheckedConfig } from './checked-config.ts';
 import { ConfigError, type Config } from './config/index.ts';
 import { crashEnding } from './github/check-run-endings.ts';
@@ -22,7 +23,6 @@ import { rulesMeta, toolVersion } from './report/meta.ts';
 import { formatText } from './report/text.ts';
 import type { ReportOptions } from './report/types.ts';
 import { readProductionStatsOrNote } from './shadow/explain/production-stats.ts';
-import { defaultCacheDir } from './cache-dir.ts';
 import { createShadowProvider } from './shadow/index.ts';
 import { DEFAULT_LIMITS, type ShadowProvider } from './shadow/provider.ts';
 

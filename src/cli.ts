@@ -1,9 +1,9 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { defaultCacheDir } from './cache-dir.ts';
 import { loadCheckedConfig } from './checked-config.ts';
 import { ConfigError, FAIL_ON_VALUES, type Config } from './config/index.ts';
 import { reviewSource, type PipelineOptions, type PipelineResult } from './pipeline.ts';
-import { defaultCacheDir } from './cache-dir.ts';
 import { createShadowProvider } from './shadow/index.ts';
 import { advisorFromEnvironment } from './llm/index.ts';
 import { readProductionStatsOrNote } from './shadow/explain/production-stats.ts';

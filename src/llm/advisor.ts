@@ -129,7 +129,6 @@ export class Advisor {
     }
     return { advice, verified, dropped };
   }
-
 }
 
 function migrationTexts(migrations: readonly ParsedMigration[]): MigrationText[] {

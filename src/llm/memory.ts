@@ -22,7 +22,7 @@ export interface AdviceMemory {
 
 const MAX_ANSWERS = 500;
 
-/** Remembered by this process only: what each command-line run or test starts from empty. */
+/** Remembered by this process only: for the Action, whose runner is thrown away after the job. */
 export function memoryInProcess(): AdviceMemory {
   const answers = new Map<string, CachedAnswer>();
   const spent = new Map<string, number>();

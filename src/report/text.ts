@@ -118,7 +118,7 @@ function findingAdviceLines(finding: Finding): string[] {
 
 function adviceLines(advice: ReviewAdvice): string[] {
   if (advice.missing) return [printable(missingAdviceLine(advice.missing))];
-  const head = `Claude (${advice.model}), advice only: the verdict comes from db-review's rules. ${adviceTally(advice, 'under the findings')}`;
+  const head = printable(`Claude (${advice.model}), advice only: the verdict comes from db-review's rules. ${adviceTally(advice, 'under the findings')}`);
   return advice.dataModel ? [head, ...prefixed('Data model: ', advice.dataModel).map((line) => `  ${line}`)] : [head];
 }
 
